@@ -1,0 +1,28 @@
+# Two commands do all setup on a fresh machine:
+#   make demo   builds the bundled example into public/ (RSS, Atom, JSON Feed)
+#   make test   lint, type-check and the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --editable . --group dev
+	touch $@
+
+demo: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" examples/publish.sh
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/mypy --strict src
+
+test: lint
+	$(BIN)/pytest --cov --cov-branch --cov-report=term -n auto
+
+clean:
+	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,5 @@
+import sys
+
+from newsfeed._cli import main
+
+sys.exit(main())

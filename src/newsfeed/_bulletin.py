@@ -1,0 +1,261 @@
+"""The plain-text bulletin format: parsing, writing, and the ids and times of its records.
+
+The grammar is documented in ``docs/bulletin-format.md``; the short form::
+
+    bulletin  = record* blank*
+    record    = headline? body? date-line
+    headline  = one text line, right after the previous date line (or the file's start)
+    body      = blank+ paragraph (blank+ paragraph)*
+    date-line = a line holding only a date
+
+A blank line right after a date line (or at the file's start) means the next
+record has no headline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from os import PathLike
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsfeed._dates import ImpossibleDateError, format_date_line, month_table, read_date_line
+from newsfeed._errors import BulletinError, Problem
+from newsfeed._model import NewsItem, find_uncarried
+from newsfeed._text import derive_title
+
+# The namespace of the ``urn:uuid:`` ids given when no feed_url is known.
+_ID_NAMESPACE = uuid.UUID("2f1b7a4e-63c4-5d1e-9a0b-6e65777366ee")
+
+
+@dataclass(slots=True)
+class _Record:
+    """A record as read, before it gets its time and id."""
+
+    first_line: int
+    headline: str | None = None
+    paragraphs: list[list[str]] = field(default_factory=list)
+    day: date | None = None
+
+    def add_line(self, text: str, *, new_paragraph: bool) -> None:
+        if new_paragraph or not self.paragraphs:
+            self.paragraphs.append([])
+        self.paragraphs[-1].append(text)
+
+    @property
+    def summary(self) -> str:
+        return "\n\n".join("\n".join(lines) for lines in self.paragraphs)
+
+
+def _normalised_key(title: str) -> str:
+    # Whitespace and letter case are not part of an item's identity.
+    return " ".join(title.split()).casefold()
+
+
+def _make_id(day: date, title: str, occurrence: int, domain: str | None) -> str:
+    key = _normalised_key(title)
+    if occurrence > 1:
+        key = f"{key}\n{occurrence}"
+    if domain is None:
+        return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat() + chr(10) + key)}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return f"tag:{domain},{day.isoformat()}:{digest}"
+
+
+def _feed_domain(feed_url: str | None) -> str | None:
+    if feed_url is None:
+        return None
+    host = urlsplit(feed_url).hostname
+    if not host:
+        raise ValueError(f"feed_url has no host name to build tag: ids from: {feed_url!r}")
+    return host
+
+
+def _zone(tz: str | tzinfo) -> tzinfo:
+    if not isinstance(tz, str):
+        return tz
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {tz!r}") from exc
+
+
+def _split_lines(text: str) -> list[str]:
+    # Only CR, LF and CRLF end lines: other Unicode line separators are text.
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _read_records(  # noqa: C901 - one line-by-line state machine reads best in one place
+    lines: Sequence[str],
+    *,
+    source: str | None,
+    dayfirst: bool,
+    extra_months: frozenset[tuple[str, int]],
+) -> tuple[list[_Record], list[Problem]]:
+    records: list[_Record] = []
+    problems: list[Problem] = []
+    record: _Record | None = None
+    after_date = True  # the file's start counts as the end of a previous record
+    blank_before = False
+
+    def problem(number: int, message: str) -> None:
+        problems.append(Problem(source=source, line=number, message=message))
+
+    for number, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text:
+            if after_date and record is None:
+                record = _Record(first_line=number)
+            blank_before = True
+            continue
+        bad = find_uncarried(text)
+        if bad is not None:
+            problem(number, f"character U+{ord(text[bad]):04X} cannot be carried by a feed")
+        try:
+            day = read_date_line(text, dayfirst=dayfirst, extra_months=extra_months)
+        except ImpossibleDateError as exc:
+            problem(number, str(exc))
+            day = date.min
+        if day is not None:
+            if record is None or (record.headline is None and not record.paragraphs):
+                problem(number, "record with neither headline nor body before this date line")
+            else:
+                record.day = day
+                records.append(record)
+            record, after_date, blank_before = None, True, False
+            continue
+        if record is None:
+            record = _Record(first_line=number, headline=text)
+        elif record.headline is not None and not record.paragraphs and not blank_before:
+            problem(
+                number,
+                "headline spans lines (a headline is one line; "
+                "separate the body from it by a blank line)",
+            )
+            record.add_line(text, new_paragraph=False)
+        else:
+            record.add_line(text, new_paragraph=blank_before)
+        after_date, blank_before = False, False
+    if record is not None and (record.headline is not None or record.paragraphs):
+        problem(record.first_line, "text after the last date line (a record must end with a date)")
+    return records, problems
+
+
+def _assign_times_and_ids(
+    records: Sequence[_Record], *, zone: tzinfo, domain: str | None
+) -> list[NewsItem]:
+    """Give each record its time and id, counting from the oldest record upwards.
+
+    Counting from the bottom means a record added at the top (the newest, as
+    bulletins grow) never changes the time or id of the records below it.
+    """
+    same_day: Counter[date] = Counter()
+    same_key: Counter[tuple[date, str]] = Counter()
+    items: list[NewsItem] = []
+    for record in reversed(records):
+        assert record.day is not None  # noqa: S101 - set for every record read
+        summary = record.summary
+        title = record.headline if record.headline is not None else derive_title(summary)
+        midnight = datetime(record.day.year, record.day.month, record.day.day, tzinfo=zone)
+        published = midnight + timedelta(seconds=same_day[record.day])
+        same_day[record.day] += 1
+        key = (record.day, _normalised_key(title))
+        same_key[key] += 1
+        items.append(
+            NewsItem(
+                id=_make_id(record.day, title, same_key[key], domain),
+                title=title,
+                summary=summary,
+                published=published,
+            ),
+        )
+    items.reverse()
+    return items
+
+
+def parse_bulletin(
+    text: str,
+    *,
+    feed_url: str | None = None,
+    tz: str | tzinfo = "UTC",
+    dayfirst: bool = True,
+    month_names: Mapping[str, int] | None = None,
+    source: str | None = None,
+) -> list[NewsItem]:
+    """Parse bulletin text into items, newest first, in the bulletin's order.
+
+    *feed_url* gives the domain of the items' ``tag:`` ids (without it, ids are
+    ``urn:uuid:`` URIs); *tz* is the time zone of the dates; *dayfirst* reads
+    ``01.02.2020`` as 1 February; *month_names* maps extra month names to their
+    numbers (English and Russian are built in); *source* names the text in
+    error messages.
+
+    Raises :class:`BulletinError` listing every problem found.
+    """
+    records, problems = _read_records(
+        _split_lines(text), source=source, dayfirst=dayfirst, extra_months=month_table(month_names)
+    )
+    if problems:
+        raise BulletinError(tuple(problems))
+    return _assign_times_and_ids(records, zone=_zone(tz), domain=_feed_domain(feed_url))
+
+
+def load_bulletin(
+    path: str | PathLike[str],
+    *,
+    feed_url: str | None = None,
+    tz: str | tzinfo = "UTC",
+    dayfirst: bool = True,
+    month_names: Mapping[str, int] | None = None,
+) -> list[NewsItem]:
+    """Read and parse a bulletin file (UTF-8, with or without BOM)."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problem = Problem(
+            source=str(path), line=line, message=f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
+        )
+        raise BulletinError((problem,)) from exc
+    return parse_bulletin(
+        text, feed_url=feed_url, tz=tz, dayfirst=dayfirst, month_names=month_names, source=str(path)
+    )
+
+
+def format_bulletin(items: Iterable[NewsItem]) -> str:
+    """Write items as a bulletin, in the order given.
+
+    Only what the format holds is written: title, summary and the date of
+    :attr:`NewsItem.published` in its own time zone. A title that
+    :func:`derive_title` would give from the summary is left out, so
+    ``parse_bulletin(format_bulletin(items)) == items`` for parsed items.
+
+    Raises ``ValueError`` for an item the format cannot hold: a title or a
+    body line that would read as a date line.
+    """
+    out: list[str] = []
+    for item in items:
+        written = (
+            [item.title] if not item.summary or item.title != derive_title(item.summary) else []
+        )
+        lines = [*written, *(line for line in item.summary.split("\n") if line)]
+        for line in lines:
+            try:
+                is_date = read_date_line(line) is not None
+            except ImpossibleDateError:
+                is_date = True
+            if is_date:
+                raise ValueError(f"item {item.id}: {line!r} would be read as a date line")
+        if item.summary:
+            out.extend([*written, "", item.summary])
+        else:
+            out.extend(written)
+        out.append(format_date_line(item.published.date()))
+    return "\n".join(out) + "\n" if out else ""

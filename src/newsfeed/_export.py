@@ -1,0 +1,171 @@
+"""Writing a :class:`Feed` as RSS 2.0, Atom 1.0 or JSON Feed 1.1 bytes.
+
+The only module that touches feedgen. Its dated defaults stop here: dates
+come from the items, never the clock; entries keep the model's order; text
+fields are plain text, escaped for the format that carries them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedEntry, FeedGenerator
+from lxml import etree
+
+from newsfeed._model import Feed, NewsItem
+from newsfeed._text import text_to_html
+
+_ATOM = "http://www.w3.org/2005/Atom"
+_GENERATOR = "newsfeed"
+# An empty feed still needs a date; the clock would make every build differ.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
+    """Marks the feed's Atom ``title`` as ``type="text"``, which feedgen leaves implicit."""
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        _mark_text(feed)
+        return feed
+
+
+class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
+    """What feedgen cannot write: Atom text types, and the item's update time in RSS."""
+
+    def __init__(self) -> None:
+        self.updated: datetime | None = None
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        _mark_text(entry)
+        return entry
+
+    def extend_rss(self, entry: etree._Element) -> etree._Element:
+        # RSS has no item update time; atom:updated is the common extension readers know.
+        if self.updated is not None:
+            etree.SubElement(entry, f"{{{_ATOM}}}updated").text = self.updated.isoformat()
+        return entry
+
+
+def _mark_text(element: etree._Element) -> None:
+    # feedgen builds Atom elements without a namespace and lets the root's default one apply.
+    for child in element.iterchildren("title", "subtitle"):
+        child.set("type", "text")
+
+
+def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
+    info = feed.info
+    generator = FeedGenerator()
+    generator.register_extension("newsfeed", _ExplicitTextTypes, _EntryExtras)
+    generator.id(info.feed_url or info.link)
+    generator.title(info.title)
+    # feedgen's RSS <link> is the last link given: the site's goes last.
+    if info.feed_url is not None:
+        generator.link(href=info.feed_url, rel="self")
+    generator.link(href=info.link, rel="alternate")
+    generator.description(info.description)
+    if info.language is not None:
+        generator.language(info.language)
+    generator.generator(_GENERATOR)
+    updated = feed.updated or _EPOCH
+    generator.updated(updated)
+    generator.lastBuildDate(updated)
+    if rss:
+        generator.load_extension("dc", atom=False, rss=True)
+        if info.author is not None:
+            generator.dc.dc_creator(info.author)
+    else:
+        # Atom requires an author for the feed; the title names the publisher when none is given.
+        generator.author({"name": info.author or info.title})
+    return generator
+
+
+def _entry(generator: FeedGenerator, item: NewsItem) -> FeedEntry:
+    entry = generator.add_entry(order="append")
+    entry.id(item.id)
+    entry.title(item.title)
+    entry.published(item.published)
+    entry.updated(item.last_changed)
+    if item.link is not None:
+        entry.link(href=item.link, rel="alternate")
+    for category in item.categories:
+        entry.category(term=category)
+    if item.source is not None:
+        entry.source(url=item.source.url, title=item.source.title)
+    return entry
+
+
+def _serialise(feed: Feed, *, rss: bool, fill: Callable[[FeedEntry, NewsItem], None]) -> bytes:
+    generator = _generator(feed, rss=rss)
+    for item in feed.items:
+        fill(_entry(generator, item), item)
+    data: bytes = generator.rss_str(pretty=True) if rss else generator.atom_str(pretty=True)
+    return data
+
+
+def _fill_rss(entry: FeedEntry, item: NewsItem) -> None:
+    entry.guid(item.id, permalink=False)
+    if item.summary:
+        # RSS readers render description as HTML: plain text goes in escaped, paragraphs as <p>.
+        entry.description(text_to_html(item.summary))
+    if item.author is not None:
+        entry.dc.dc_creator(item.author)
+    entry.newsfeed.updated = item.updated
+
+
+def _fill_atom(entry: FeedEntry, item: NewsItem) -> None:
+    # RFC 4287 4.1.1.1: an entry without an alternate link needs content, so it is always
+    # written, empty for a record without a body.
+    entry.content(item.summary, type="text")
+    if item.author is not None:
+        entry.author({"name": item.author})
+
+
+def to_rss(feed: Feed) -> bytes:
+    """The feed as RSS 2.0, UTF-8 encoded."""
+    return _serialise(feed, rss=True, fill=_fill_rss)
+
+
+def to_atom(feed: Feed) -> bytes:
+    """The feed as Atom 1.0 (RFC 4287), UTF-8 encoded."""
+    return _serialise(feed, rss=False, fill=_fill_atom)
+
+
+def _json_item(item: NewsItem) -> dict[str, Any]:
+    document: dict[str, Any] = {"id": item.id, "title": item.title, "content_text": item.summary}
+    if item.link is not None:
+        document["url"] = item.link
+    document["date_published"] = item.published.isoformat()
+    if item.updated is not None:
+        document["date_modified"] = item.updated.isoformat()
+    if item.author is not None:
+        document["authors"] = [{"name": item.author}]
+    if item.categories:
+        document["tags"] = list(item.categories)
+    if item.source is not None:
+        # JSON Feed has no source field; extensions are keys starting with an underscore.
+        document["_source"] = {"title": item.source.title, "url": item.source.url}
+    return document
+
+
+def to_json_feed(feed: Feed) -> bytes:
+    """The feed as JSON Feed 1.1, UTF-8 encoded."""
+    info = feed.info
+    document: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": info.title,
+        "home_page_url": info.link,
+    }
+    if info.feed_url is not None:
+        document["feed_url"] = info.feed_url
+    document["description"] = info.description
+    if info.language is not None:
+        document["language"] = info.language
+    if info.author is not None:
+        document["authors"] = [{"name": info.author}]
+    document["items"] = [_json_item(item) for item in feed.items]
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()

@@ -1,0 +1,145 @@
+"""Plain text: to HTML and back, normal form, and titles derived from text.
+
+``html_to_text(text_to_html(text)) == text`` for every summary the model
+accepts, so plain text survives formats that carry HTML (RSS ``description``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+# Elements that start a new paragraph, as a browser shows them.
+_BLOCKS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "dd", "details", "dialog", "div", "dl",
+        "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+        "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+        "table", "tr", "ul",
+    }
+)  # fmt: skip
+# Elements whose content is never shown as text.
+_HIDDEN = frozenset(
+    {"head", "iframe", "noscript", "object", "script", "style", "svg", "template", "title"}
+)
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr"})  # fmt: skip
+# In HTML source, a line break is formatting: with the whitespace around it, it is one space.
+_SOURCE_BREAK = re.compile(r"[ \t]*[\r\n][\s]*")
+_PARAGRAPH = "\x00"  # stands for a paragraph boundary until the text is assembled
+
+
+def text_to_html(text: str) -> str:
+    """Render model text as HTML: a ``<p>`` per paragraph, ``<br />`` between lines."""
+    return "".join(
+        "<p>"
+        + "<br />".join(html.escape(line, quote=False) for line in paragraph.split("\n"))
+        + "</p>"
+        for paragraph in text.split("\n\n")
+        if paragraph
+    )
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden_depth = 0
+        self.pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002 - HTMLParser's signature
+        if tag in _HIDDEN and tag not in _VOID:
+            self.hidden_depth += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCKS:
+            self.parts.append(_PARAGRAPH)
+            if tag == "pre":
+                self.pre_depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # <div/> and <script/> open nothing: only their boundary counts.
+        if tag not in _HIDDEN:
+            self.handle_starttag(tag, attrs)
+            if tag == "pre":
+                self.pre_depth -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN and tag not in _VOID:
+            self.hidden_depth = max(0, self.hidden_depth - 1)
+        elif tag in _BLOCKS:
+            self.parts.append(_PARAGRAPH)
+            if tag == "pre":
+                self.pre_depth = max(0, self.pre_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self.hidden_depth:
+            return
+        if self.pre_depth:
+            self.parts.append(data.replace("\r\n", "\n").replace("\r", "\n"))
+        else:
+            self.parts.append(_SOURCE_BREAK.sub(" ", data))
+
+
+def html_to_text(markup: str) -> str:
+    """Convert HTML to the model's plain text, as a reader would see it.
+
+    Block elements become paragraphs, ``<br>`` a line break, character
+    references their characters; scripts, styles and other hidden content are
+    dropped. Line breaks in the source are formatting and become one space;
+    spaces within a line are kept as written.
+    """
+    extractor = _TextExtractor()
+    extractor.feed(markup)
+    extractor.close()
+    return normalise_text("".join(extractor.parts).replace(_PARAGRAPH, "\n\n"))
+
+
+def normalise_text(text: str) -> str:
+    """Bring text into the model's form: stripped lines, paragraphs split by one blank line."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = [line.strip() for line in block.split("\n")]
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+#: Derived titles are cut at a word boundary to at most this many characters.
+TITLE_LENGTH = 80
+_ELLIPSIS = "…"
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)")
+# "St.", "Mr.", "Inc.": a short capitalised word before a full stop is an abbreviation.
+_ABBREVIATION = re.compile(r"(?:^|\s)[^\W\d_]{1,3}$")
+
+
+def derive_title(summary: str) -> str:
+    """A title for text that has none: its first sentence, cut to fit.
+
+    The first sentence of the first paragraph (up to ``.``, ``!``, ``?`` or ``…``
+    followed by a space, not counting short capitalised abbreviations like
+    ``St.``), without a final full stop; if longer than :data:`TITLE_LENGTH`
+    characters it is cut at the last word boundary that fits and ``…`` is appended.
+    """
+    first_paragraph = " ".join(summary.split("\n\n", 1)[0].split("\n"))
+    sentence = first_paragraph
+    for end in _SENTENCE_END.finditer(first_paragraph):
+        before = first_paragraph[: end.start()]
+        abbreviation = _ABBREVIATION.search(before)
+        if (
+            end.group() != "."
+            or abbreviation is None
+            or not abbreviation.group().strip()[0].isupper()
+        ):
+            sentence = first_paragraph[: end.end()]
+            break
+    sentence = sentence.strip()
+    if len(sentence) > TITLE_LENGTH:
+        cut = sentence[: TITLE_LENGTH - len(_ELLIPSIS) + 1]
+        head, space, _ = cut.rpartition(" ")
+        sentence = (head if space and head else cut[:-1]).rstrip(" ,;:-–—") + _ELLIPSIS
+    elif sentence.endswith(".") and not sentence.endswith(".."):
+        sentence = sentence[:-1].rstrip()
+    return sentence

@@ -58,8 +58,12 @@ def _normalised_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
-def _make_id(day: date, title: str, occurrence: int, domain: str | None) -> str:
-    key = _normalised_key(title)
+def _single_spaced(summary: str) -> str:
+    return "\n".join(" ".join(line.split()) for line in summary.split("\n"))
+
+
+def _make_id(day: date, key: str, occurrence: int, domain: str | None) -> str:
+    """The id of a record from its day and the normalised key of its title."""
     if occurrence > 1:
         key = f"{key}\n{occurrence}"
     if domain is None:
@@ -82,7 +86,8 @@ def _zone(tz: str | tzinfo) -> tzinfo:
         return tz
     try:
         return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # A key naming a folder of the time zone database ("Europe") fails with an OSError.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown time zone {tz!r}") from exc
 
 
@@ -97,7 +102,14 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
     source: str | None,
     dayfirst: bool,
     extra_months: frozenset[tuple[str, int]],
+    check_every_line: bool = True,
 ) -> tuple[list[_Record], list[Problem]]:
+    """Read the records and every problem of the lines.
+
+    With *check_every_line* false, the caller has made sure that no character in the
+    text is one a feed cannot carry, so only the lines that are not ASCII (which
+    may read as mojibake) are checked.
+    """
     records: list[_Record] = []
     problems: list[Problem] = []
     record: _Record | None = None
@@ -111,12 +123,14 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
         text = raw.strip()
         if not text:
             if after_date and record is None:
-                record = _Record(first_line=number)
+                # The record's first line is its first text line, which is still to come.
+                record = _Record(first_line=0)
             blank_before = True
             continue
-        bad = find_uncarried(text)
-        if bad is not None:
-            problem(number, f"character U+{ord(text[bad]):04X} cannot be carried by a feed")
+        if check_every_line or not text.isascii():
+            bad = find_uncarried(text)
+            if bad is not None:
+                problem(number, f"character U+{ord(text[bad]):04X} cannot be carried by a feed")
         try:
             day = read_date_line(text, dayfirst=dayfirst, extra_months=extra_months)
         except ImpossibleDateError as exc:
@@ -140,6 +154,7 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
             )
             record.add_line(text, new_paragraph=False)
         else:
+            record.first_line = record.first_line or number
             record.add_line(text, new_paragraph=blank_before)
         after_date, blank_before = False, False
     if record is not None and (record.headline is not None or record.paragraphs):
@@ -158,18 +173,30 @@ def _assign_times_and_ids(
     same_day: Counter[date] = Counter()
     same_key: Counter[tuple[date, str]] = Counter()
     items: list[NewsItem] = []
+    # Records of a day are next to each other: each day's midnight is made once.
+    day: date | None = None
+    midnight = datetime.min
     for record in reversed(records):
         assert record.day is not None  # noqa: S101 - set for every record read
         summary = record.summary
-        title = record.headline if record.headline is not None else derive_title(summary)
-        midnight = datetime(record.day.year, record.day.month, record.day.day, tzinfo=zone)
+        if record.headline is not None:
+            title = identity = record.headline
+        else:
+            title = derive_title(summary)
+            # Where a long first sentence is cut depends on its spacing; the id comes from
+            # the title of the single-spaced text, so that respacing the body keeps it.
+            identity = derive_title(_single_spaced(summary))
+        if record.day != day:
+            day = record.day
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
         published = midnight + timedelta(seconds=same_day[record.day])
         same_day[record.day] += 1
-        key = (record.day, _normalised_key(title))
+        normalised = _normalised_key(identity)
+        key = (record.day, normalised)
         same_key[key] += 1
         items.append(
             NewsItem(
-                id=_make_id(record.day, title, same_key[key], domain),
+                id=_make_id(record.day, normalised, same_key[key], domain),
                 title=title,
                 summary=summary,
                 published=published,
@@ -198,12 +225,19 @@ def parse_bulletin(
 
     Raises :class:`BulletinError` listing every problem found.
     """
+    # Arguments are checked before the text, so a wrong option is not hidden by its problems.
+    zone, domain, extra_months = _zone(tz), _feed_domain(feed_url), month_table(month_names)
     records, problems = _read_records(
-        _split_lines(text), source=source, dayfirst=dayfirst, extra_months=month_table(month_names)
+        _split_lines(text),
+        source=source,
+        dayfirst=dayfirst,
+        extra_months=extra_months,
+        # One search of the whole text stands for one per line when it finds nothing.
+        check_every_line=find_uncarried(text) is not None,
     )
     if problems:
         raise BulletinError(tuple(problems))
-    return _assign_times_and_ids(records, zone=_zone(tz), domain=_feed_domain(feed_url))
+    return _assign_times_and_ids(records, zone=zone, domain=domain)
 
 
 def load_bulletin(
@@ -219,7 +253,8 @@ def load_bulletin(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        # Counted as the parser counts lines, so that CR-only files get the right number.
+        line = len(_split_lines(data[: exc.start].decode("utf-8")))
         problem = Problem(
             source=str(path), line=line, message=f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
         )
@@ -230,7 +265,7 @@ def load_bulletin(
 
 
 def format_bulletin(items: Iterable[NewsItem]) -> str:
-    """Write items as a bulletin, in the order given.
+    """Write items as a bulletin, in the order given, laid out as ``examples/news.txt`` is.
 
     Only what the format holds is written: title, summary and the date of
     :attr:`NewsItem.published` in its own time zone. A title that
@@ -242,9 +277,7 @@ def format_bulletin(items: Iterable[NewsItem]) -> str:
     """
     out: list[str] = []
     for item in items:
-        written = (
-            [item.title] if not item.summary or item.title != derive_title(item.summary) else []
-        )
+        written = [] if _title_is_derived(item) else [item.title]
         lines = [*written, *(line for line in item.summary.split("\n") if line)]
         for line in lines:
             try:
@@ -254,8 +287,18 @@ def format_bulletin(items: Iterable[NewsItem]) -> str:
             if is_date:
                 raise ValueError(f"item {item.id}: {line!r} would be read as a date line")
         if item.summary:
-            out.extend([*written, "", item.summary])
+            # A blank line before the date, as the sample bulletin sets its records apart.
+            out.extend([*written, "", item.summary, ""])
         else:
             out.extend(written)
         out.append(format_date_line(item.published.date()))
     return "\n".join(out) + "\n" if out else ""
+
+
+def _title_is_derived(item: NewsItem) -> bool:
+    # Left out, the title must come back from the summary, and so must the id's key.
+    return bool(item.summary) and (
+        item.title == derive_title(item.summary)
+        and _normalised_key(item.title)
+        == _normalised_key(derive_title(_single_spaced(item.summary)))
+    )

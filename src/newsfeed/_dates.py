@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 
-from dateutil import parser as dateutil_parser
-
 _ENGLISH = (
     ("january", "jan"),
     ("february", "feb"),
@@ -46,15 +44,22 @@ _BUILTIN_MONTHS = {
 }
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_NUMERIC = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{4}")
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?\.?"
+_NUMERIC = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
+_DAY_SUFFIX = r"(?:st|nd|rd|th)?\.?"
 _WORD = r"[^\W\d_]+\.?"
 # "18 june 2020", "18 июня 2020 г.", "June 18, 2020", "18. Juni 2020"
 _NAMED = re.compile(
-    rf"(?:(?P<day1>{_DAY})\s+(?P<month1>{_WORD}),?|(?P<month2>{_WORD})\s+(?P<day2>{_DAY}),?)"
+    rf"(?:(?P<day1>\d{{1,2}}){_DAY_SUFFIX}\s+(?P<month1>{_WORD}),?"
+    rf"|(?P<month2>{_WORD})\s+(?P<day2>\d{{1,2}}){_DAY_SUFFIX},?)"
     rf"\s*(?P<year>\d{{4}})(?:\s*г\.?|\s+года)?",
     re.IGNORECASE,
 )
+
+
+# Every date line ends with a digit (\d: what str.isdecimal accepts) or with one of these, the
+# only characters that match the last of "г", "г." or "года" under re.IGNORECASE. Checking
+# the last character first spares the regular expressions the lines of prose.
+_OTHER_LAST_CHARACTERS = frozenset("гГаА.")
 
 
 def format_date_line(day: date) -> str:
@@ -67,17 +72,9 @@ class ImpossibleDateError(ValueError):
 
 
 @lru_cache(maxsize=16)
-def _parserinfo(extra: frozenset[tuple[str, int]]) -> dateutil_parser.parserinfo:
-    months = dict(_BUILTIN_MONTHS)
-    months.update((name.casefold(), number) for name, number in extra)
-    by_number: list[list[str]] = [[] for _ in range(12)]
-    for name, number in months.items():
-        by_number[number - 1].append(name)
-
-    class MonthNames(dateutil_parser.parserinfo):
-        MONTHS: list[tuple[str, ...]] = [tuple(names) for names in by_number]  # type: ignore[assignment]  # noqa: RUF012 - dateutil's own layout
-
-    return MonthNames()
+def _months(extra: frozenset[tuple[str, int]]) -> Mapping[str, int]:
+    # User-given names win over the built-in ones, so a table can redefine an abbreviation.
+    return {**_BUILTIN_MONTHS, **dict(extra)}
 
 
 def month_table(month_names: Mapping[str, int] | None) -> frozenset[tuple[str, int]]:
@@ -103,36 +100,34 @@ def read_date_line(
     A line is a date line when its whole text has the shape of a date: day,
     month and year. A line of that shape naming a day that does not exist
     (``31 june 2020``) raises :class:`ImpossibleDateError` rather than being
-    taken for text.
+    taken for text. *dayfirst* orders the numbers of ``01.02.2020``; ISO dates
+    (``2020-02-01``) are always year, month, day.
     """
     text = line.strip()
-    # dateutil reads "2020-06-11" as 6 November when dayfirst is set: ISO dates are read here.
+    if not text or not (text[-1].isdecimal() or text[-1] in _OTHER_LAST_CHARACTERS):
+        return None
+    # The fields are read here rather than by dateutil, which reads "2020-06-11" as
+    # 6 November when dayfirst is set, silently swaps day and month when the month
+    # would be over 12 ("12.25.2020") and moves the years 0-99 into this century.
     iso = _ISO.fullmatch(text)
+    numeric = None if iso else _NUMERIC.fullmatch(text)
     if iso is not None:
         year, month, day = (int(part) for part in iso.groups())
-        try:
-            return date(year, month, day)
-        except ValueError as exc:
-            raise ImpossibleDateError(f"impossible date {text!r}: {exc}") from exc
-    if _NUMERIC.fullmatch(text):
-        return _dateutil(text, dayfirst=dayfirst, extra_months=extra_months)
-    named = _NAMED.fullmatch(text)
-    if named is None:
-        return None
-    month_name = (named["month1"] or named["month2"]).rstrip(".").casefold()
-    known = _BUILTIN_MONTHS.keys() | {name for name, _ in extra_months}
-    if month_name not in known:
-        return None
-    day_text = (named["day1"] or named["day2"]).rstrip(".")
-    return _dateutil(
-        f"{day_text} {month_name} {named['year']}", dayfirst=dayfirst, extra_months=extra_months
-    )
-
-
-def _dateutil(text: str, *, dayfirst: bool, extra_months: frozenset[tuple[str, int]]) -> date:
+    elif numeric is not None:
+        first, second, year = (int(part) for part in numeric.groups())
+        day, month = (first, second) if dayfirst else (second, first)
+    else:
+        named = _NAMED.fullmatch(text)
+        if named is None:
+            return None
+        month_name = (named["month1"] or named["month2"]).rstrip(".").casefold()
+        known = _months(extra_months).get(month_name)
+        if known is None:
+            return None
+        month = known
+        day = int(named["day1"] or named["day2"])
+        year = int(named["year"])
     try:
-        return dateutil_parser.parse(
-            text, parserinfo=_parserinfo(extra_months), dayfirst=dayfirst
-        ).date()
-    except (ValueError, OverflowError) as exc:
+        return date(year, month, day)
+    except ValueError as exc:
         raise ImpossibleDateError(f"impossible date {text!r}: {exc}") from exc

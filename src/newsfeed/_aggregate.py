@@ -1,0 +1,419 @@
+"""The aggregator: fetch every source, keep what it gives in the state, publish the merged feed.
+
+config -> fetch/read each source -> ingest -> store (one transaction per source)
+       -> merge stored items (dedupe, sort, cap) -> export -> atomic writes
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from newsfeed._bulletin import load_bulletin
+from newsfeed._config import Config, SourceConfig, SourceKind
+from newsfeed._errors import BulletinError, FeedParseError
+from newsfeed._export import to_atom, to_json_feed, to_rss
+from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
+from newsfeed._files import write_atomic
+from newsfeed._ingest import ReadFeed, read_feed
+from newsfeed._model import Feed, NewsItem, Source
+from newsfeed._store import SourceState, Store
+
+# Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per source.
+_ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
+
+
+class Outcome(Enum):
+    """What happened to a source in one run."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not modified"
+    MOVED = "moved"
+    GONE = "gone"
+    DEFERRED = "deferred"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceReport:
+    """One source's outcome in a run."""
+
+    #: The source's name from the configuration.
+    name: str
+    outcome: Outcome
+    #: Items seen for the first time.
+    new_items: int = 0
+    #: Entries left out (no title, link or id; values the model rejects).
+    skipped_entries: int = 0
+    #: The error, the new URL, or why the source was not fetched.
+    detail: str | None = None
+    #: What the source was read despite (recovered XML, removed characters).
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def succeeded(self) -> bool:
+        """The source was fetched or read, or had not changed."""
+        return self.outcome in {Outcome.OK, Outcome.NOT_MODIFIED, Outcome.MOVED}
+
+    @property
+    def failed(self) -> bool:
+        """The source could not be read, or is gone; a deferred source has not failed."""
+        return self.outcome in {Outcome.ERROR, Outcome.GONE}
+
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.outcome.value}"
+        if self.outcome in {Outcome.OK, Outcome.MOVED}:
+            if self.outcome is Outcome.MOVED:
+                text += f" to {self.detail}"
+            text += f" ({self.new_items} new)"
+        elif self.detail:
+            text += f": {self.detail}"
+        notes = list(self.warnings)
+        if self.skipped_entries:
+            notes.append(f"{self.skipped_entries} entries skipped")
+        return text + "".join(f"; warning: {note}" for note in notes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """The outcome of one :func:`aggregate` run."""
+
+    #: One report per configured source, in the configuration's order.
+    sources: tuple[SourceReport, ...]
+    #: How many items the published feed holds.
+    items: int
+    #: The output files that changed and were rewritten.
+    written: tuple[Path, ...]
+
+    @property
+    def all_failed(self) -> bool:
+        """Every source failed: none was fetched, read, not modified or waiting its turn."""
+        return all(source.failed for source in self.sources)
+
+
+def _global_id(source_key: str, entry_id: str) -> str:
+    # Ids must be unique across sources and URIs for Atom: a URI id is kept as the
+    # publisher's own, anything else becomes a stable URN scoped to its source.
+    parts = urlsplit(entry_id)
+    if parts.scheme and (parts.netloc or parts.scheme in {"urn", "tag"}):
+        return entry_id
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, source_key + chr(10) + entry_id)}"
+
+
+def _attributed(read: ReadFeed, source_key: str, url: str | None) -> list[NewsItem]:
+    info = read.feed.info
+    attribution = Source(title=info.title, url=url) if url else None
+    return [
+        replace(item, id=_global_id(source_key, item.id), source=item.source or attribution)
+        for item in read.feed.items
+    ]
+
+
+class _Run:
+    """One aggregation run: the state store, the clock, and the reports so far."""
+
+    def __init__(self, config: Config, store: Store, now: datetime) -> None:
+        self.config, self.store, self.now = config, store, now
+
+    def save_items(
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        read: ReadFeed | None,
+        items: Sequence[NewsItem],
+        *,
+        outcome: Outcome,
+        detail: str | None = None,
+    ) -> SourceReport:
+        undated = read.undated if read is not None else frozenset()
+        if read is not None:
+            undated = frozenset(_global_id(source.key, entry_id) for entry_id in undated)
+        new = self.store.save(
+            replace(
+                state,
+                status=outcome.value,
+                error=None,
+                last_fetched=self.now,
+                failures=0,
+                next_fetch=None,
+            ),
+            items,
+            now=self.now,
+            undated=undated,
+        )
+        return SourceReport(
+            name=source.name,
+            outcome=outcome,
+            new_items=new,
+            skipped_entries=read.skipped if read is not None else 0,
+            detail=detail,
+            warnings=read.warnings if read is not None else (),
+        )
+
+    def fail(
+        self, source: SourceConfig, state: SourceState, reason: str, **changes: object
+    ) -> SourceReport:
+        outcome = Outcome.GONE if changes.get("gone") else Outcome.ERROR
+        self.store.save(
+            replace(
+                state,
+                status=outcome.value,
+                error=reason,
+                last_fetched=self.now,
+                failures=state.failures + 1,
+                **changes,  # type: ignore[arg-type]
+            ),
+            now=self.now,
+        )
+        return SourceReport(name=source.name, outcome=outcome, detail=reason)
+
+    def local(self, source: SourceConfig) -> SourceReport:
+        state = self.store.source(source.key)
+        path = Path(source.location)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return self.fail(source, state, f"{path}: {exc.strerror or exc}")
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == state.content_hash and state.status != Outcome.ERROR.value:
+            return SourceReport(name=source.name, outcome=Outcome.NOT_MODIFIED)
+        read: ReadFeed | None = None
+        if source.kind is SourceKind.BULLETIN:
+            try:
+                items: Sequence[NewsItem] = load_bulletin(
+                    path, feed_url=self.config.info.feed_url, tz=source.timezone
+                )
+            except BulletinError as exc:
+                return self.fail(source, state, "; ".join(str(p) for p in exc.problems[:3]))
+            except (OSError, ValueError) as exc:
+                return self.fail(source, state, f"{path}: {exc}")
+        else:
+            parsed = _read_untrusted(data, url=None, now=self.now)
+            if isinstance(parsed, FeedParseError):
+                return self.fail(source, state, f"{path}: {parsed.reason}")
+            read = parsed
+            items = _attributed(read, source.key, read.feed.info.feed_url)
+        title = read.feed.info.title if read is not None else source.name
+        state = replace(state, content_hash=digest, title=title, url=None)
+        return self.save_items(source, state, read, items, outcome=Outcome.OK)
+
+    def fetched(
+        self, source: SourceConfig, result: FetchResult, read: ReadFeed | FeedParseError | None
+    ) -> SourceReport:
+        """Store what a fetch gave; *read* is its body read as a feed (for a 200 answer)."""
+        state = self.store.source(source.key)
+        url = result.moved_to or state.url or source.location
+        failure = _failure(result, read)
+        if failure is not None:
+            reason, changes = failure
+            return self.fail(source, state, reason, **changes)
+        if not isinstance(read, ReadFeed):  # not modified: the stored items stand
+            outcome = Outcome.MOVED if result.moved_to else Outcome.NOT_MODIFIED
+            return self.save_items(
+                source, replace(state, url=url), None, (), outcome=outcome, detail=result.moved_to
+            )
+        outcome = Outcome.MOVED if result.moved_to else Outcome.OK
+        state = replace(
+            state,
+            url=url,
+            etag=result.headers.get("etag"),
+            last_modified=result.headers.get("last-modified"),
+            title=read.feed.info.title,
+        )
+        items = _attributed(read, source.key, url)
+        return self.save_items(source, state, read, items, outcome=outcome, detail=url)
+
+    def deferred(self, source: SourceConfig, state: SourceState) -> SourceReport | None:
+        """A report for a source that is not to be fetched now, or ``None`` to fetch it."""
+        if state.gone:
+            return SourceReport(
+                name=source.name, outcome=Outcome.GONE, detail=state.error or "HTTP 410 Gone"
+            )
+        if state.next_fetch is not None and state.next_fetch > self.now:
+            return SourceReport(
+                name=source.name,
+                outcome=Outcome.DEFERRED,
+                detail=f"not before {state.next_fetch.isoformat()} ({state.error})",
+            )
+        return None
+
+    async def remote(
+        self, sources: Sequence[SourceConfig], progress: Callable[[int, int], None] | None
+    ) -> dict[str, SourceReport]:
+        reports: dict[str, SourceReport] = {}
+        requests: list[FetchRequest] = []
+        by_key = {source.key: source for source in sources}
+        for source in sources:
+            state = self.store.source(source.key)
+            waiting = self.deferred(source, state)
+            if waiting is not None:
+                reports[source.key] = waiting
+                continue
+            requests.append(
+                FetchRequest(
+                    key=source.key,
+                    url=state.url or source.location,
+                    etag=state.etag,
+                    last_modified=state.last_modified,
+                )
+            )
+        finished = 0
+
+        def tick() -> None:
+            nonlocal finished
+            finished += 1
+            if progress is not None:
+                progress(finished, len(requests))
+
+        async for request, result in fetch_each(
+            requests, self.config.fetch, now=self.now, done=tick
+        ):
+            read: ReadFeed | FeedParseError | None = None
+            if result.status is FetchStatus.OK:
+                # feedparser is CPU-bound: parsing in a thread lets the other fetches go on.
+                read = await asyncio.to_thread(_read_body, result, self.now)
+            reports[request.key] = self.fetched(by_key[request.key], result, read)
+        return reports
+
+    def merged(self) -> Feed:
+        """The published feed: stored items of configured sources, deduplicated, newest first."""
+        order = {source.key: index for index, source in enumerate(self.config.sources)}
+        stored = sorted(
+            self.store.items(list(order)),
+            key=lambda stored: (order[stored.source_key], stored.first_seen, stored.item.id),
+        )
+        oldest = (
+            self.now - timedelta(days=self.config.max_age_days)
+            if self.config.max_age_days is not None
+            else None
+        )
+        seen_ids: set[str] = set()
+        seen_links: set[str] = set()
+        items: list[NewsItem] = []
+        # Earlier sources in the configuration win when two sources carry the same item.
+        for entry in stored:
+            item = entry.item
+            # Too old first: a copy that is left out must not hide a recent one from another source.
+            if oldest is not None and item.published < oldest:
+                continue
+            if item.id in seen_ids or (item.link is not None and item.link in seen_links):
+                continue
+            seen_ids.add(item.id)
+            if item.link is not None:
+                seen_links.add(item.link)
+            items.append(item)
+        items.sort(key=lambda item: item.id)
+        items.sort(key=lambda item: item.published, reverse=True)
+        return Feed(info=self.config.info, items=tuple(items[: self.config.max_items]))
+
+
+def aggregate(
+    config: Config,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Run the aggregator once: fetch and read every source, store, and publish the merged feed.
+
+    *progress* is called with (finished, total) as fetches complete. Raises
+    :class:`StateLockedError` when another run is using the same state.
+    """
+    run_time = (now or datetime.now(UTC)).replace(microsecond=0)
+    with Store.open(config.output.state) as store:
+        run = _Run(config, store, run_time)
+        local = {
+            source.key: run.local(source)
+            for source in config.sources
+            if source.kind is not SourceKind.URL
+        }
+        remote = [source for source in config.sources if source.kind is SourceKind.URL]
+        reports = {**local, **asyncio.run(run.remote(remote, progress))}
+        feed = run.merged()
+        # Written under the lock, so an overlapping run cannot put back an older feed.
+        written = [
+            path
+            for path, url, export in _outputs(config)
+            if write_atomic(path, export(replace(feed, info=replace(feed.info, feed_url=url))))
+        ]
+    return Report(
+        sources=tuple(reports[source.key] for source in config.sources),
+        items=len(feed.items),
+        written=tuple(written),
+    )
+
+
+def _read_body(result: FetchResult, now: datetime) -> ReadFeed | FeedParseError:
+    # Without a Content-Location, a document's base URI is the URI it was retrieved from
+    # (RFC 3986, 5.1.3): relative links, such as a channel's <link>/</link>, resolve against it.
+    headers = {"content-location": result.url, **result.headers}
+    return _read_untrusted(result.body, url=result.url, headers=headers, now=now)
+
+
+def _read_untrusted(
+    data: bytes, *, url: str | None, headers: Mapping[str, str] | None = None, now: datetime
+) -> ReadFeed | FeedParseError:
+    """Read a source's bytes; any failure, of any kind, is that source's error.
+
+    The bytes come from outside: a parser's unexpected exception (a JSON document
+    nested past the recursion limit raises RecursionError) must not end the run.
+    """
+    try:
+        return read_feed(data, url=url, headers=headers, now=now)
+    except FeedParseError as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001 - see above
+        return FeedParseError(f"cannot be read: {type(exc).__name__}: {exc}", source=url)
+
+
+def _failure(
+    result: FetchResult, read: ReadFeed | FeedParseError | None
+) -> tuple[str, dict[str, object]] | None:
+    """Why a fetch gives no items, and what to remember of it; ``None`` when it succeeded."""
+    if result.status is FetchStatus.GONE:
+        return "HTTP 410 Gone: remove it from the config", {"gone": True}
+    if result.status is FetchStatus.RETRY_LATER and result.retry_at is not None:
+        when = result.retry_at.isoformat()
+        return f"{result.error}; not fetched again before {when}", {"next_fetch": result.retry_at}
+    if result.status is FetchStatus.ERROR:
+        return result.error or "failed", {}
+    if isinstance(read, FeedParseError):
+        return read.reason, {}
+    return None
+
+
+def _outputs(config: Config) -> list[tuple[Path, str | None, Callable[[Feed], bytes]]]:
+    """Each output file, the URL it is served at, and its exporter.
+
+    ``feed_url`` is where the first output (RSS, else Atom, else JSON) is served;
+    the others are served beside it as they lie beside it on disk, so each
+    document's self link names the document itself.
+    """
+    output = config.output
+    present = [
+        (path, export)
+        for path, export in (
+            (output.rss, to_rss),
+            (output.atom, to_atom),
+            (output.json, to_json_feed),
+        )
+        if path is not None
+    ]
+    base_url, base_dir = config.info.feed_url, present[0][0].parent
+    return [
+        (
+            path,
+            urljoin(base_url, os.path.relpath(path, base_dir).replace(os.sep, "/"))
+            if base_url
+            else None,
+            export,
+        )
+        for path, export in present
+    ]

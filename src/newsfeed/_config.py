@@ -1,0 +1,285 @@
+"""The aggregator's TOML configuration: reading it strictly and describing every mistake.
+
+A configuration names the combined feed (``[feed]``), its sources
+(``[[source]]``, each exactly one of ``url``, ``bulletin`` or ``file``), how
+politely to fetch (``[fetch]``) and where to write (``[output]``). Relative
+paths are relative to the configuration file. Every mistake is a
+:class:`ConfigError` naming the key, and the source it belongs to.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsfeed._errors import ConfigError
+from newsfeed._model import FeedInfo
+
+_T = TypeVar("_T")
+
+
+class SourceKind(Enum):
+    """Where a source's items come from."""
+
+    URL = "url"
+    BULLETIN = "bulletin"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceConfig:
+    """One ``[[source]]`` entry."""
+
+    #: The name shown in reports; defaults to the URL or path.
+    name: str
+    #: Whether it is fetched, or read from a local bulletin or feed file.
+    kind: SourceKind
+    #: The URL to fetch (``kind`` URL) or the absolute path to read.
+    location: str
+    #: Time zone of a bulletin's dates.
+    timezone: str = "UTC"
+
+    @property
+    def key(self) -> str:
+        """What identifies the source in the state database: its configured location."""
+        return f"{self.kind.value}:{self.location}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchSettings:
+    """How sources are fetched (``[fetch]``); the defaults suit a cron job every few minutes."""
+
+    #: Seconds to wait for a connection, and between two reads of a response.
+    timeout: float = 10.0
+    #: Seconds one source may take in all, however slowly its server trickles.
+    max_seconds: float = 30.0
+    #: The largest response body read, in bytes; a larger one is that source's error.
+    max_bytes: int = 10 * 1024 * 1024
+    #: Redirects followed before giving up.
+    max_redirects: int = 5
+    #: Sources fetched at the same time.
+    concurrency: int = 16
+    #: Connections open to one host at the same time.
+    per_host: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputConfig:
+    """Where the combined feed and the state are written (``[output]``)."""
+
+    rss: Path | None = None
+    atom: Path | None = None
+    json: Path | None = None
+    #: The SQLite database that keeps sources' state and every item seen.
+    state: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """A whole aggregator configuration."""
+
+    #: The file it was read from.
+    path: Path
+    #: What the combined feed says about itself.
+    info: FeedInfo
+    #: How many of the newest items the combined feed holds.
+    max_items: int
+    #: Items older than this many days are left out; ``None`` keeps all.
+    max_age_days: int | None
+    sources: tuple[SourceConfig, ...]
+    fetch: FetchSettings
+    output: OutputConfig
+
+
+class _Table:
+    """A TOML table read key by key, so every error names the key and unknown keys are caught."""
+
+    def __init__(self, path: Path, where: str, data: object) -> None:
+        self.path, self.where = path, where
+        if not isinstance(data, dict):
+            raise ConfigError(str(path), where, "expected a table")
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def error(self, key: str, message: str) -> ConfigError:
+        return ConfigError(str(self.path), f"{self.where}.{key}" if self.where else key, message)
+
+    def get(self, key: str, kind: type[_T], default: _T | None = None) -> _T | None:
+        self.used.add(key)
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        # TOML integers are fine where a float is wanted, but bools are not numbers here.
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise self.error(key, f"expected {_KIND_NAMES[kind]}, not {_describe(value)}")
+        return value
+
+    def require(self, key: str, kind: type[_T]) -> _T:
+        value = self.get(key, kind)
+        if value is None:
+            raise self.error(key, "is required")
+        return value
+
+    def positive(self, key: str, kind: type[_T], default: _T | None) -> _T | None:
+        value = self.get(key, kind, default)
+        if value is not None and value <= 0:  # type: ignore[operator]
+            raise self.error(key, f"must be greater than 0, not {value}")
+        return value
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.error(unknown[0], "unknown key")
+
+
+_KIND_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "an array",
+}
+
+
+def _describe(value: object) -> str:
+    return {dict: "a table", list: "an array", bool: "a boolean"}.get(type(value), repr(value))
+
+
+def _http_url(table: _Table, key: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise table.error(key, f"must be an http or https URL, not {value!r}")
+    return value
+
+
+def _time_zone(table: _Table, key: str, value: str) -> str:
+    # Checked here, so that a typo is a configuration error rather than a failure on every run.
+    try:
+        ZoneInfo(value)
+    # A key naming a folder of the time zone database ("Europe") fails with an OSError.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise table.error(key, f"unknown time zone {value!r}") from exc
+    return value
+
+
+def _source(path: Path, index: int, data: object) -> SourceConfig:
+    table = _Table(path, f"source[{index}]", data)
+    name = table.get("name", str)
+    if name is not None:
+        table.where = f"source[{index}] ({name})"
+    given = [kind for kind in SourceKind if kind.value in table.data]
+    if len(given) != 1:
+        found = " and ".join(kind.value for kind in given) if given else "none"
+        raise table.error("url", f"needs exactly one of url, bulletin or file (found {found})")
+    kind = given[0]
+    location = table.require(kind.value, str)
+    if kind is SourceKind.URL:
+        location = _http_url(table, "url", location)
+    else:
+        location = str((path.parent / location).resolve())
+    timezone = _time_zone(table, "timezone", table.get("timezone", str, "UTC") or "UTC")
+    if timezone != "UTC" and kind is not SourceKind.BULLETIN:
+        raise table.error("timezone", "only a bulletin source has a time zone")
+    table.finish()
+    return SourceConfig(name=name or location, kind=kind, location=location, timezone=timezone)
+
+
+def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None]:
+    table = _Table(path, "feed", data)
+    title = table.require("title", str)
+    feed_url = table.get("feed_url", str)
+    link = table.require("link", str)
+    try:
+        info = FeedInfo(
+            title=title,
+            link=_http_url(table, "link", link),
+            description=table.get("description", str) or title,
+            feed_url=_http_url(table, "feed_url", feed_url) if feed_url else None,
+            language=table.get("language", str),
+            author=table.get("author", str),
+        )
+    except ValueError as exc:
+        raise table.error("title", str(exc)) from exc
+    max_items = table.positive("max_items", int, 100)
+    max_age_days = table.positive("max_age_days", int, None)
+    table.finish()
+    assert max_items is not None  # noqa: S101 - it has a default
+    return info, max_items, max_age_days
+
+
+def _fetch(path: Path, data: object) -> FetchSettings:
+    table = _Table(path, "fetch", data)
+    defaults = FetchSettings()
+    settings = FetchSettings(
+        timeout=table.positive("timeout", float, defaults.timeout) or defaults.timeout,
+        max_seconds=table.positive("max_seconds", float, defaults.max_seconds)
+        or defaults.max_seconds,
+        max_bytes=table.positive("max_bytes", int, defaults.max_bytes) or defaults.max_bytes,
+        max_redirects=table.positive("max_redirects", int, defaults.max_redirects)
+        or defaults.max_redirects,
+        concurrency=table.positive("concurrency", int, defaults.concurrency)
+        or defaults.concurrency,
+        per_host=table.positive("per_host", int, defaults.per_host) or defaults.per_host,
+    )
+    table.finish()
+    return settings
+
+
+def _output(path: Path, data: object) -> OutputConfig:
+    table = _Table(path, "output", data)
+
+    def local(key: str) -> Path | None:
+        value = table.get(key, str)
+        return None if value is None else (path.parent / value).resolve()
+
+    rss, atom, json_path = local("rss"), local("atom"), local("json")
+    state = local("state") or (path.parent / ".newsfeed" / "state.sqlite").resolve()
+    table.finish()
+    if rss is None and atom is None and json_path is None:
+        raise table.error("rss", "at least one of rss, atom or json is needed")
+    return OutputConfig(rss=rss, atom=atom, json=json_path, state=state)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check an aggregator configuration file.
+
+    Raises :class:`ConfigError` naming the file, the key and the source for
+    every kind of mistake: unknown keys, missing or mistyped values, a source
+    with none or two of ``url``, ``bulletin`` and ``file``.
+    """
+    config_path = Path(path)
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(str(config_path), "", exc.strerror or str(exc)) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(config_path), "", f"not valid TOML: {exc}") from exc
+    top = _Table(config_path, "", data)
+    info, max_items, max_age_days = _feed(config_path, top.require("feed", dict))
+    raw_sources = top.require("source", list)
+    if not raw_sources:
+        raise top.error("source", "at least one [[source]] is needed")
+    sources = tuple(_source(config_path, index, raw) for index, raw in enumerate(raw_sources, 1))
+    keys = [source.key for source in sources]
+    for index, key in enumerate(keys, 1):
+        if keys.index(key) != index - 1:
+            raise top.error(f"source[{index}]", f"the same source as source[{keys.index(key) + 1}]")
+    fetch = _fetch(config_path, top.get("fetch", dict, {}))
+    output = _output(config_path, top.require("output", dict))
+    top.finish()
+    return Config(
+        path=config_path,
+        info=info,
+        max_items=max_items,
+        max_age_days=max_age_days,
+        sources=sources,
+        fetch=fetch,
+        output=output,
+    )

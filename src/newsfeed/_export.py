@@ -7,6 +7,7 @@ fields are plain text, escaped for the format that carries them.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from newsfeed._model import Feed, NewsItem
 from newsfeed._text import text_to_html
 
 _ATOM = "http://www.w3.org/2005/Atom"
+_XHTML = "http://www.w3.org/1999/xhtml"
 _GENERATOR = "newsfeed"
 # An empty feed still needs a date; the clock would make every build differ.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -35,20 +37,51 @@ class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is unt
 
 
 class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
-    """What feedgen cannot write: Atom text types, and the item's update time in RSS."""
+    """What feedgen cannot write, finished on the XML of the item's entry."""
 
     def __init__(self) -> None:
-        self.updated: datetime | None = None
+        self.item: NewsItem | None = None
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         _mark_text(entry)
+        if self.item is None:
+            return entry
+        if not self.item.summary:
+            # RFC 4287 4.1.1.1: an entry needs content or an alternate link, and the W3C
+            # validator warns on blank text content: an empty XHTML div is content that
+            # is there and says nothing, and reads back as an empty summary.
+            content = entry.find("content")
+            if content is not None:
+                content.set("type", "xhtml")
+                etree.SubElement(content, f"{{{_XHTML}}}div", nsmap={None: _XHTML})  # type: ignore[dict-item]  # the stubs lack the default namespace
+        source = entry.find("source")
+        if self.item.source is not None and source is not None:
+            # An atom:source describes the source feed: its id and date are required,
+            # and its link is that feed's own (self) URL.
+            for link in source.iterchildren("link"):
+                link.set("rel", "self")
+            etree.SubElement(source, "id").text = self.item.source.url
+            etree.SubElement(source, "updated").text = _stamp(self.item.last_changed).isoformat()
         return entry
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
         # RSS has no item update time; atom:updated is the common extension readers know.
-        if self.updated is not None:
-            etree.SubElement(entry, f"{{{_ATOM}}}updated").text = self.updated.isoformat()
+        if self.item is not None and self.item.updated is not None:
+            stamp = _stamp(self.item.updated).isoformat()
+            etree.SubElement(entry, f"{{{_ATOM}}}updated").text = stamp
         return entry
+
+
+def _stamp(moment: datetime) -> datetime:
+    """The instant as every format can write it: with an offset in whole minutes.
+
+    RFC 822 and RFC 3339 have no seconds in an offset, and some zones had such
+    offsets (Africa/Monrovia, -00:44:30, until 1972): those instants are written in UTC.
+    """
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        return moment.astimezone(UTC)
+    return moment
 
 
 def _mark_text(element: etree._Element) -> None:
@@ -67,11 +100,13 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     if info.feed_url is not None:
         generator.link(href=info.feed_url, rel="self")
     generator.link(href=info.link, rel="alternate")
-    generator.description(info.description)
+    # Readers (feedparser among them) take an RSS channel description for HTML, as an
+    # item's: plain text goes in escaped. Atom's subtitle is marked type="text" instead.
+    generator.description(html.escape(info.description, quote=False) if rss else info.description)
     if info.language is not None:
         generator.language(info.language)
     generator.generator(_GENERATOR)
-    updated = feed.updated or _EPOCH
+    updated = _stamp(feed.updated or _EPOCH)
     generator.updated(updated)
     generator.lastBuildDate(updated)
     if rss:
@@ -88,14 +123,15 @@ def _entry(generator: FeedGenerator, item: NewsItem) -> FeedEntry:
     entry = generator.add_entry(order="append")
     entry.id(item.id)
     entry.title(item.title)
-    entry.published(item.published)
-    entry.updated(item.last_changed)
+    entry.published(_stamp(item.published))
+    entry.updated(_stamp(item.last_changed))
     if item.link is not None:
         entry.link(href=item.link, rel="alternate")
     for category in item.categories:
         entry.category(term=category)
     if item.source is not None:
         entry.source(url=item.source.url, title=item.source.title)
+    entry.newsfeed.item = item
     return entry
 
 
@@ -114,12 +150,9 @@ def _fill_rss(entry: FeedEntry, item: NewsItem) -> None:
         entry.description(text_to_html(item.summary))
     if item.author is not None:
         entry.dc.dc_creator(item.author)
-    entry.newsfeed.updated = item.updated
 
 
 def _fill_atom(entry: FeedEntry, item: NewsItem) -> None:
-    # RFC 4287 4.1.1.1: an entry without an alternate link needs content, so it is always
-    # written, empty for a record without a body.
     entry.content(item.summary, type="text")
     if item.author is not None:
         entry.author({"name": item.author})
@@ -139,9 +172,9 @@ def _json_item(item: NewsItem) -> dict[str, Any]:
     document: dict[str, Any] = {"id": item.id, "title": item.title, "content_text": item.summary}
     if item.link is not None:
         document["url"] = item.link
-    document["date_published"] = item.published.isoformat()
+    document["date_published"] = _stamp(item.published).isoformat()
     if item.updated is not None:
-        document["date_modified"] = item.updated.isoformat()
+        document["date_modified"] = _stamp(item.updated).isoformat()
     if item.author is not None:
         document["authors"] = [{"name": item.author}]
     if item.categories:

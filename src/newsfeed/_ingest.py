@@ -11,20 +11,34 @@ import calendar
 import hashlib
 import io
 import json
+import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
+from xml.parsers.expat import errors as expat_errors
+from xml.sax import SAXParseException
 
 import feedparser
+from dateutil.parser import isoparse
 
 from newsfeed._errors import FeedParseError
-from newsfeed._model import Feed, FeedInfo, NewsItem, Source, find_uncarried
+from newsfeed._model import (
+    Feed,
+    FeedInfo,
+    NewsItem,
+    Source,
+    find_uncarried,
+    reads_as_mojibake,
+)
 from newsfeed._text import derive_title, html_to_text, normalise_text
 
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,25 +51,46 @@ class ReadFeed:
     warnings: tuple[str, ...] = ()
     #: Entries left out: no title, no link and no id, or values the model rejects.
     skipped: int = 0
+    #: Ids of the items whose entries had no date, and were dated *now*.
+    undated: frozenset[str] = frozenset()
 
 
 class _Cleaner:
-    """Removes characters XML cannot carry from foreign text, and remembers that it did."""
+    """Cleans foreign values on the way in, and remembers what it had to do.
 
-    def __init__(self) -> None:
+    Characters XML cannot carry are removed; entries without any date are dated
+    with the time of reading.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
         self.removed = 0
+        self.undated: set[str] = set()
+
+    def dated(
+        self, entry_id: str, published: datetime | None, updated: datetime | None
+    ) -> tuple[datetime, datetime | None]:
+        if published is None:
+            self.undated.add(entry_id)
+            return self.now, None
+        return published, updated
 
     def __call__(self, text: str) -> str:
         if find_uncarried(text) is None:
             return text
         kept = "".join(char for char in text if find_uncarried(char) is None)
         self.removed += len(text) - len(kept)
+        # UTF-8 misread as Latin-1, which the model refuses: decoded as feedparser does
+        # for RSS and Atom, so that JSON Feed text gets the same repair.
+        while reads_as_mojibake(kept):
+            kept = kept.encode("latin-1").decode("utf-8")
         return kept
 
     def line(self, value: object) -> str | None:
         if not isinstance(value, str):
             return None
-        text = " ".join(self(value).splitlines()).strip()
+        # Only CR and LF end lines: U+2028 and the like are text to the model.
+        text = " ".join(_LINE_BREAK.split(self(value))).strip()
         return text or None
 
 
@@ -68,6 +103,23 @@ def _datetime(value: object) -> datetime | None:
     return None
 
 
+def _dates(
+    published: datetime | None, updated: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """Published, then updated; an update time not after publication says nothing."""
+    if published is None:
+        return updated, None
+    if updated is not None and updated <= published:
+        return published, None
+    return published, updated
+
+
+def _fallback_id(title: str | None, published: datetime | None) -> str:
+    # Stable across runs: an undated entry's id must not depend on when it was read.
+    key = f"{title}\n{published.isoformat() if published else ''}"
+    return "urn:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def _text_of(detail: Mapping[str, Any] | None, clean: _Cleaner) -> str:
     if not detail or not isinstance(detail.get("value"), str):
         return ""
@@ -77,26 +129,28 @@ def _text_of(detail: Mapping[str, Any] | None, clean: _Cleaner) -> str:
     return normalise_text(value)
 
 
-def _alternate_link(links: Iterable[Mapping[str, Any]], clean: _Cleaner) -> str | None:
+def _web_link(value: object, clean: _Cleaner) -> str | None:
+    """An http(s) URL, or ``None``: a ``javascript:`` or ``data:`` link is never republished."""
+    href = clean.line(value)
+    if href is None or urlsplit(href).scheme.lower() not in {"http", "https"}:
+        return None
+    return href
+
+
+def _link(links: Iterable[Mapping[str, Any]], rel: str, clean: _Cleaner) -> str | None:
     for link in links:
-        if link.get("rel", "alternate") == "alternate":
-            href = clean.line(link.get("href"))
-            if href and "://" in href:
-                return href
+        if link.get("rel", "alternate") == rel and (href := _web_link(link.get("href"), clean)):
+            return href
     return None
 
 
-def _self_link(links: Iterable[Mapping[str, Any]]) -> str | None:
-    return next((link.get("href") for link in links if link.get("rel") == "self"), None)
-
-
-def _entry_item(
-    entry: Mapping[str, Any], *, is_rss: bool, now: datetime, clean: _Cleaner
-) -> NewsItem | None:
-    link = _alternate_link(entry.get("links", ()), clean)
+def _entry_item(entry: Mapping[str, Any], *, is_rss: bool, clean: _Cleaner) -> NewsItem | None:
+    link = _link(entry.get("links", ()), "alternate", clean)
     entry_id = clean.line(entry.get("id"))
-    if link is None and entry.get("guidislink") and entry_id and entry_id.startswith("http"):
-        link = entry_id  # an RSS guid that is a permalink is the item's link
+    # An RSS guid that is a permalink is the item's link. feedparser says the same of every
+    # Atom id (it reads <id> as a guid), but an Atom id is a name, never a link.
+    if link is None and is_rss and entry.get("guidislink") and entry_id:
+        link = _web_link(entry_id, clean)
     summary = ""
     for detail in (*entry.get("content", ()), entry.get("summary_detail")):
         summary = _text_of(detail, clean)
@@ -109,21 +163,23 @@ def _entry_item(
     title = clean.line(_text_of(title_detail, clean).replace("\n", " "))
     if title is None and entry_id is None and link is None:
         return None
-    published = _datetime(entry.get("published_parsed"))
-    updated = _datetime(entry.get("updated_parsed"))
-    if published is None:
-        published, updated = updated or now, None
-    if updated is not None and updated <= published:
-        updated = None
-    if entry_id is None:
-        entry_id = (
-            link
-            or "urn:sha256:"
-            + hashlib.sha256(f"{title}\n{published.isoformat()}".encode()).hexdigest()
-        )
+    # feedparser answers a missing updated_parsed with published_parsed and a
+    # DeprecationWarning; membership is tested without that fallback.
+    published, updated = _dates(
+        _datetime(entry.get("published_parsed")),
+        _datetime(entry["updated_parsed"]) if "updated_parsed" in entry else None,
+    )
+    entry_id = entry_id or link or _fallback_id(title, published)
+    published, updated = clean.dated(entry_id, published, updated)
     author_detail = entry.get("author_detail") or {}
     source = entry.get("source") or {}
-    source_url = clean.line(source.get("href")) or _alternate_link(source.get("links", ()), clean)
+    # RSS <source url>; an Atom source names its feed with a self link (or, loosely, alternate).
+    source_links = source.get("links", ())
+    source_url = (
+        _web_link(source.get("href"), clean)
+        or _link(source_links, "self", clean)
+        or _link(source_links, "alternate", clean)
+    )
     source_title = clean.line(source.get("title"))
     return NewsItem(
         id=entry_id,
@@ -133,23 +189,36 @@ def _entry_item(
         updated=updated,
         link=link,
         author=clean.line(author_detail.get("name")) or clean.line(entry.get("author")),
+        # A term repeated (with another scheme or label) is one category to the model.
         categories=tuple(
-            term
-            for tag in entry.get("tags", ())
-            if (term := clean.line(tag.get("term") or tag.get("label")))
+            dict.fromkeys(
+                term
+                for tag in entry.get("tags", ())
+                if (term := clean.line(tag.get("term") or tag.get("label")))
+            )
         ),
         source=Source(title=source_title, url=source_url) if source_title and source_url else None,
     )
 
 
-def _feed_info(meta: Mapping[str, Any], *, url: str | None, clean: _Cleaner) -> FeedInfo:
-    title = clean.line(_text_of(meta.get("title_detail"), clean)) or url or "Untitled feed"
+def _feed_info(
+    meta: Mapping[str, Any], *, is_rss: bool, url: str | None, clean: _Cleaner
+) -> FeedInfo:
+    title_detail = meta.get("title_detail")
+    # As for items: an RSS title is plain text, even where feedparser guesses it is HTML.
+    if is_rss and title_detail:
+        title_detail = {**title_detail, "type": "text/plain"}
+    title = clean.line(_text_of(title_detail, clean)) or url or "Untitled feed"
     links = meta.get("links", ())
-    feed_url = clean.line(_self_link(links))
+    feed_url = _link(links, "self", clean)
     author_detail = meta.get("author_detail") or {}
     return FeedInfo(
         title=title,
-        link=_alternate_link(links, clean) or clean.line(meta.get("link")) or feed_url or url or "",
+        link=_link(links, "alternate", clean)
+        or _web_link(meta.get("link"), clean)
+        or feed_url
+        or url
+        or "",
         description=clean.line(_text_of(meta.get("subtitle_detail"), clean)) or title,
         feed_url=feed_url,
         language=clean.line(meta.get("language")),
@@ -167,42 +236,94 @@ def _unique(items: Iterable[NewsItem]) -> tuple[NewsItem, ...]:
     return tuple(chosen.values())
 
 
-def _read_xml(
-    data: bytes, *, url: str | None, headers: Mapping[str, str] | None, now: datetime
+def _assemble(
+    clean: _Cleaner,
+    entries: Iterable[Callable[[], NewsItem | None]],
+    info: Callable[[], FeedInfo],
+    warnings: list[str],
+    *,
+    url: str | None,
 ) -> ReadFeed:
-    # A file object, never bytes or str: feedparser would take those for a path or URL to open.
-    parsed = feedparser.parse(
-        io.BytesIO(data), response_headers=dict(headers or {}), resolve_relative_uris=True
-    )
-    if not parsed.get("version"):
-        reason = parsed.get("bozo_exception")
-        detail = f": {reason}" if parsed.get("bozo") and reason else ""
-        raise FeedParseError(f"not an RSS, Atom or JSON feed{detail}", source=url)
-    warnings = []
-    if parsed.get("bozo"):
-        warnings.append(f"recovered from: {parsed.get('bozo_exception')}")
-    clean = _Cleaner()
-    is_rss = parsed["version"].startswith("rss")
+    """Convert each entry, leaving out (and counting) those that cannot become items."""
     items: list[NewsItem] = []
     skipped = 0
-    for entry in parsed.entries:
+    for convert in entries:
         try:
-            item = _entry_item(entry, is_rss=is_rss, now=now, clean=clean)
-        except ValueError:
+            item = convert()
+        except (ValueError, TypeError):  # one bad entry is left out, not the whole feed
             item = None
         if item is None:
             skipped += 1
         else:
             items.append(item)
     try:
-        info = _feed_info(parsed.feed, url=url, clean=clean)
+        feed_info = info()
     except ValueError as exc:
         raise FeedParseError(f"feed metadata unusable: {exc}", source=url) from exc
     if clean.removed:
         warnings.append(f"removed {clean.removed} characters XML cannot carry")
     return ReadFeed(
-        feed=Feed(info=info, items=_unique(items)), warnings=tuple(warnings), skipped=skipped
+        feed=Feed(info=feed_info, items=_unique(items)),
+        warnings=tuple(warnings),
+        skipped=skipped,
+        undated=frozenset(clean.undated),
     )
+
+
+def _read_xml(
+    data: bytes, *, url: str | None, headers: Mapping[str, str] | None, now: datetime
+) -> ReadFeed:
+    # A file object, never bytes or str: feedparser would take those for a path or URL to open.
+    # Markup is only ever turned into plain text here, so feedparser need not sanitise it or
+    # resolve the URIs in it; both rewrite text that merely looks like HTML ("<b x=1>",
+    # "&copy") in plain-text titles, which then could not be read back as written.
+    # Without a Content-Location, a document's base URI is the one it was retrieved from
+    # (RFC 3986, 5.1.3): relative links such as <link>/</link> resolve against it.
+    response_headers = {"content-location": url} if url else {}
+    response_headers.update(headers or {})
+    parsed = feedparser.parse(
+        io.BytesIO(data),
+        response_headers=response_headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not parsed.get("version"):
+        detail = f": {problem}" if problem else ""
+        raise FeedParseError(f"not an RSS, Atom or JSON feed{detail}", source=url)
+    if _is_broken(problem):
+        raise FeedParseError(f"broken XML: {problem}", source=url)
+    # feedparser keeps only the first error: a cut-off document that also has an undefined
+    # entity reports that one. Being cut off shows at the end, without the root's end tag.
+    if not data.rstrip().endswith((b"</rss>", b"</feed>", b"RDF>")):
+        raise FeedParseError("broken XML: the document is cut off before its end", source=url)
+    warnings = [f"recovered from: {problem}"] if problem else []
+    clean = _Cleaner(now)
+    is_rss = parsed["version"].startswith("rss")
+    return _assemble(
+        clean,
+        [partial(_entry_item, entry, is_rss=is_rss, clean=clean) for entry in parsed.entries],
+        lambda: _feed_info(parsed.feed, is_rss=is_rss, url=url, clean=clean),
+        warnings,
+        url=url,
+    )
+
+
+# Well-formedness errors after which what feedparser recovers is cut short or misplaced.
+# Undefined entities (&nbsp;) and stray characters (a bare "&") lose nothing.
+_BROKEN = frozenset(
+    {
+        expat_errors.XML_ERROR_NO_ELEMENTS,  # cut short: "no element found"
+        expat_errors.XML_ERROR_TAG_MISMATCH,
+        expat_errors.XML_ERROR_UNCLOSED_TOKEN,
+        expat_errors.XML_ERROR_PARTIAL_CHAR,
+    }
+)
+
+
+def _is_broken(problem: object) -> bool:
+    """Whether feedparser recovered from *problem* only by reading part of the document."""
+    return isinstance(problem, SAXParseException) and problem.getMessage() in _BROKEN
 
 
 def _json_str(document: Mapping[str, Any], key: str, where: str, *, url: str | None) -> str | None:
@@ -216,8 +337,8 @@ def _json_date(value: object, where: str, *, url: str | None) -> datetime | None
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as exc:
+        parsed = isoparse(str(value))
+    except (ValueError, OverflowError) as exc:
         raise FeedParseError(f"{where}: not an RFC 3339 date: {value!r}", source=url) from exc
     if parsed.tzinfo is None:
         raise FeedParseError(f"{where}: date without a time zone: {value!r}", source=url)
@@ -226,15 +347,15 @@ def _json_date(value: object, where: str, *, url: str | None) -> datetime | None
 
 def _json_author(document: Mapping[str, Any], clean: _Cleaner) -> str | None:
     authors = document.get("authors") or ([document["author"]] if document.get("author") else [])
+    if not isinstance(authors, list):
+        return None
     for author in authors:
         if isinstance(author, dict) and (name := clean.line(author.get("name"))):
             return name
     return None
 
 
-def _json_item(
-    raw: object, index: int, *, url: str | None, now: datetime, clean: _Cleaner
-) -> NewsItem | None:
+def _json_item(raw: object, index: int, *, url: str | None, clean: _Cleaner) -> NewsItem | None:
     where = f"items[{index}]."
     if not isinstance(raw, dict):
         raise FeedParseError(f"items[{index}]: expected an object", source=url)
@@ -244,28 +365,28 @@ def _json_item(
     markup = _json_str(raw, "content_html", where, url=url)
     summary = normalise_text(clean(text)) if text is not None else html_to_text(clean(markup or ""))
     title = clean.line(_json_str(raw, "title", where, url=url))
-    link = clean.line(_json_str(raw, "url", where, url=url))
+    link = _web_link(_json_str(raw, "url", where, url=url), clean)
     if entry_id is None and title is None and link is None:
         return None
-    published = _json_date(raw.get("date_published"), where + "date_published", url=url)
-    updated = _json_date(raw.get("date_modified"), where + "date_modified", url=url)
-    if published is None:
-        published, updated = updated or now, None
-    if updated is not None and updated <= published:
-        updated = None
+    published, updated = _dates(
+        _json_date(raw.get("date_published"), where + "date_published", url=url),
+        _json_date(raw.get("date_modified"), where + "date_modified", url=url),
+    )
+    entry_id = entry_id or link or _fallback_id(title, published)
+    published, updated = clean.dated(entry_id, published, updated)
     source = raw.get("_source")
     source_title = clean.line(source.get("title")) if isinstance(source, dict) else None
-    source_url = clean.line(source.get("url")) if isinstance(source, dict) else None
+    source_url = _web_link(source.get("url"), clean) if isinstance(source, dict) else None
     tags = raw.get("tags") or []
     return NewsItem(
-        id=entry_id or link or f"urn:sha256:{hashlib.sha256(f'{title}'.encode()).hexdigest()}",
+        id=entry_id,
         title=title or derive_title(summary) or link or "Untitled",
         summary=summary,
         published=published,
         updated=updated,
         link=link,
         author=_json_author(raw, clean),
-        categories=tuple(term for tag in tags if (term := clean.line(tag))),
+        categories=tuple(dict.fromkeys(term for tag in tags if (term := clean.line(tag)))),
         source=Source(title=source_title, url=source_url) if source_title and source_url else None,
     )
 
@@ -273,7 +394,8 @@ def _json_item(
 def _read_json(data: bytes, *, url: str | None, now: datetime) -> ReadFeed:
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError covers integers too long to convert; RecursionError, hostile nesting.
+    except (ValueError, RecursionError) as exc:
         raise FeedParseError(f"not valid JSON: {exc}", source=url) from exc
     if not isinstance(document, dict) or not str(document.get("version", "")).startswith(
         _JSON_FEED_PREFIX
@@ -282,35 +404,33 @@ def _read_json(data: bytes, *, url: str | None, now: datetime) -> ReadFeed:
     raw_items = document.get("items")
     if not isinstance(raw_items, list):
         raise FeedParseError("items: expected a list", source=url)
-    clean = _Cleaner()
-    items: list[NewsItem] = []
-    skipped = 0
-    for index, raw in enumerate(raw_items):
-        try:
-            item = _json_item(raw, index, url=url, now=now, clean=clean)
-        except (ValueError, TypeError):
-            item = None
-        if item is None:
-            skipped += 1
-        else:
-            items.append(item)
-    title = clean.line(_json_str(document, "title", "", url=url)) or url or "Untitled feed"
-    try:
-        info = FeedInfo(
+    clean = _Cleaner(now)
+
+    def info() -> FeedInfo:
+        title = clean.line(_json_str(document, "title", "", url=url)) or url or "Untitled feed"
+        feed_url = _web_link(_json_str(document, "feed_url", "", url=url), clean)
+        return FeedInfo(
             title=title,
-            link=clean.line(_json_str(document, "home_page_url", "", url=url))
-            or clean.line(_json_str(document, "feed_url", "", url=url))
+            link=_web_link(_json_str(document, "home_page_url", "", url=url), clean)
+            or feed_url
             or url
             or "",
             description=clean.line(_json_str(document, "description", "", url=url)) or title,
-            feed_url=clean.line(_json_str(document, "feed_url", "", url=url)),
+            feed_url=feed_url,
             language=clean.line(_json_str(document, "language", "", url=url)),
             author=_json_author(document, clean),
         )
-    except ValueError as exc:
-        raise FeedParseError(f"feed metadata unusable: {exc}", source=url) from exc
-    warnings = (f"removed {clean.removed} characters XML cannot carry",) if clean.removed else ()
-    return ReadFeed(feed=Feed(info=info, items=_unique(items)), warnings=warnings, skipped=skipped)
+
+    return _assemble(
+        clean,
+        [
+            partial(_json_item, raw, index, url=url, clean=clean)
+            for index, raw in enumerate(raw_items)
+        ],
+        info,
+        [],
+        url=url,
+    )
 
 
 def read_feed(

@@ -17,20 +17,52 @@ from urllib.parse import urlsplit
 _NOT_CARRIED = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]",
 )
+# What feedparser takes for a character reference in an RSS <link> and "fixes".
+_REFERENCE_LIKE = re.compile(r"&[A-Za-z0-9_]+;")
+# feedparser's own pattern of a URI scheme (its "+-." is a range, so "," is in it too).
+_SLASHES_AFTER_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+,.-]*:///")
+
+
+def reads_as_mojibake(text: str) -> bool:
+    """Whether *text* looks like UTF-8 misread as Latin-1, such as ``Ã©`` for ``é``.
+
+    feedparser "repairs" any such RSS or Atom text by decoding it once more
+    (``Ã©`` comes back as ``é``), so it could not be read back as written.
+    """
+    if text.isascii():
+        return False
+    try:
+        text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return False
+    return True
 
 
 def find_uncarried(text: str) -> int | None:
-    """Return the index of the first character XML 1.0 cannot carry, or ``None``."""
+    """Return the index of the first character a feed cannot carry back unchanged, or ``None``.
+
+    That is a character XML 1.0 cannot carry or, in text that
+    :func:`reads_as_mojibake`, its first non-ASCII character.
+    """
     match = _NOT_CARRIED.search(text)
-    return None if match is None else match.start()
+    if match is not None:
+        return match.start()
+    if reads_as_mojibake(text):
+        return next(index for index, char in enumerate(text) if not char.isascii())
+    return None
 
 
 def _check_text(owner: str, name: str, value: str) -> None:
-    index = find_uncarried(value)
-    if index is not None:
+    match = _NOT_CARRIED.search(value)
+    if match is not None:
         raise ValueError(
-            f"{owner}.{name}: character U+{ord(value[index]):04X} at position {index} "
+            f"{owner}.{name}: character U+{ord(match.group()):04X} at position {match.start()} "
             "cannot be carried by XML 1.0",
+        )
+    if reads_as_mojibake(value):
+        raise ValueError(
+            f"{owner}.{name}: {value!r} reads as UTF-8 mistaken for Latin-1, "
+            "which feed readers decode again",
         )
 
 
@@ -54,9 +86,27 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
     if value is None:
         return
     _check_line(owner, name, value)
-    parts = urlsplit(value)
-    if not parts.scheme or any(char.isspace() for char in value):
-        raise ValueError(f"{owner}.{name} must be an absolute URL: {value!r}")
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # such as an unclosed "[" of an IPv6 host
+        raise ValueError(f"{owner}.{name} is not a URL: {value!r} ({exc})") from exc
+    # Feeds are read back with web links only (a javascript: or data: link is never
+    # republished); readers also take "https:///path" for a typo and drop the extra slashes.
+    if (
+        parts.scheme.lower() not in {"http", "https"}
+        or not parts.netloc
+        or any(char.isspace() for char in value)
+    ):
+        raise ValueError(
+            f"{owner}.{name} must be an absolute http or https URL with a host: {value!r}"
+        )
+    # "?a&b;" would come back as "?a&b", and "&amp;" as "&".
+    reference = _REFERENCE_LIKE.search(value)
+    if reference is not None:
+        raise ValueError(
+            f"{owner}.{name}: {reference.group()!r} in {value!r} would be read as a "
+            "character reference; percent-encode the ';' (%3B)",
+        )
 
 
 def check_summary(owner: str, value: str) -> None:
@@ -127,6 +177,12 @@ class NewsItem:
 
     def __post_init__(self) -> None:
         _check_line("NewsItem", "id", self.id)
+        if _SLASHES_AFTER_SCHEME.match(self.id):
+            # feedparser takes the extra slashes for a typo and drops them from an Atom id.
+            raise ValueError(
+                f"NewsItem.id: {self.id!r} has a slash right after '://', which feed "
+                "readers drop; write it without (scheme://name)",
+            )
         _check_line("NewsItem", "title", self.title)
         check_summary("NewsItem", self.summary)
         object.__setattr__(self, "published", _check_aware("NewsItem", "published", self.published))
@@ -143,6 +199,10 @@ class NewsItem:
             raise TypeError("NewsItem.categories must be a tuple of str")
         for category in self.categories:
             _check_line("NewsItem", "categories", category)
+        # feedparser reads a repeated category once, so a repeat could not be read back.
+        if len(set(self.categories)) != len(self.categories):
+            repeated = next(c for c in self.categories if self.categories.count(c) > 1)
+            raise ValueError(f"NewsItem.categories: {repeated!r} appears more than once")
         if self.source is not None and not isinstance(self.source, Source):
             raise TypeError("NewsItem.source must be a Source")
 
@@ -164,7 +224,7 @@ class FeedInfo:
     description: str
     #: Where the feed is served; gives the self link and the domain of item ids.
     feed_url: str | None = None
-    #: The language of the items, such as ``en`` or ``ru-RU``.
+    #: The language of the items, such as ``en`` or ``ru-RU`` (``ru_RU`` is read as ``ru-RU``).
     language: str | None = None
     #: The publisher's name. Atom requires an author: without one, the title stands in.
     author: str | None = None
@@ -175,6 +235,10 @@ class FeedInfo:
         _check_line("FeedInfo", "description", self.description)
         _check_url("FeedInfo", "feed_url", self.feed_url)
         _check_optional_line("FeedInfo", "language", self.language)
+        if self.language is not None:
+            # "en_US" is the POSIX spelling of the tag "en-US"; feedparser reads an Atom
+            # xml:lang that way, so the model keeps the one spelling every format gives back.
+            object.__setattr__(self, "language", self.language.replace("_", "-"))
         _check_optional_line("FeedInfo", "author", self.author)
 
 

@@ -10,6 +10,8 @@ import html
 import re
 from html.parser import HTMLParser
 
+from newsfeed._model import reads_as_mojibake
+
 # Elements that start a new paragraph, as a browser shows them.
 _BLOCKS = frozenset(
     {
@@ -111,28 +113,42 @@ def normalise_text(text: str) -> str:
 TITLE_LENGTH = 80
 _ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"[.!?…](?=\s)")
-# "St.", "Mr.", "Inc.": a short capitalised word before a full stop is an abbreviation.
-_ABBREVIATION = re.compile(r"(?:^|\s)[^\W\d_]{1,3}$")
+_LAST_WORD = re.compile(r"[^\W\d_]+$")
+# A full stop after one of these (any case) abbreviates; it does not end the sentence.
+_ABBREVIATIONS = frozenset(
+    {
+        "mr", "mrs", "ms", "dr", "prof", "st", "mt", "jr", "sr", "inc", "ltd", "co", "corp",
+        "no", "vs", "etc", "approx", "dept", "fig", "gen", "gov", "jan", "feb", "mar", "apr",
+        "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "гг", "ул", "им", "см", "стр", "руб", "тыс", "млн", "млрд", "проф", "акад", "др", "пр",
+    }
+)  # fmt: skip
+
+
+def _abbreviates(before: str) -> bool:
+    """Whether a full stop after *before* marks an abbreviation or an initial."""
+    word = _LAST_WORD.search(before)
+    # One letter is an initial or part of one: "J. Smith", "U.S.", "2019 г.".
+    return word is not None and (
+        len(word.group()) == 1 or word.group().casefold() in _ABBREVIATIONS
+    )
 
 
 def derive_title(summary: str) -> str:
     """A title for text that has none: its first sentence, cut to fit.
 
     The first sentence of the first paragraph (up to ``.``, ``!``, ``?`` or ``…``
-    followed by a space, not counting short capitalised abbreviations like
-    ``St.``), without a final full stop; if longer than :data:`TITLE_LENGTH`
-    characters it is cut at the last word boundary that fits and ``…`` is appended.
+    followed by a space; a full stop after a single letter or a common
+    abbreviation such as ``St.`` or ``Inc.`` does not end it), without a
+    final full stop; if longer than :data:`TITLE_LENGTH` characters it is cut at
+    the last word boundary that fits and ``…`` is appended.
     """
     first_paragraph = " ".join(summary.split("\n\n", 1)[0].split("\n"))
     sentence = first_paragraph
     for end in _SENTENCE_END.finditer(first_paragraph):
         before = first_paragraph[: end.start()]
-        abbreviation = _ABBREVIATION.search(before)
-        if (
-            end.group() != "."
-            or abbreviation is None
-            or not abbreviation.group().strip()[0].isupper()
-        ):
+        # A stop before any word ends no sentence: the title of ". x" is not "" but ". x".
+        if before.strip() and (end.group() != "." or not _abbreviates(before)):
             sentence = first_paragraph[: end.end()]
             break
     sentence = sentence.strip()
@@ -140,6 +156,12 @@ def derive_title(summary: str) -> str:
         cut = sentence[: TITLE_LENGTH - len(_ELLIPSIS) + 1]
         head, space, _ = cut.rpartition(" ")
         sentence = (head if space and head else cut[:-1]).rstrip(" ,;:-–—") + _ELLIPSIS
-    elif sentence.endswith(".") and not sentence.endswith(".."):
+    elif sentence.endswith(".") and not sentence.endswith("..") and sentence[:-1].strip():
         sentence = sentence[:-1].rstrip()
+    if reads_as_mojibake(sentence):
+        # Cut out of "Ã© x. Привет", "Ã© x" reads as UTF-8 misread as Latin-1, which the
+        # model refuses; the paragraph, whose lines the model took, never does.
+        if len(first_paragraph) <= TITLE_LENGTH:
+            return first_paragraph
+        return first_paragraph[: TITLE_LENGTH - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
     return sentence

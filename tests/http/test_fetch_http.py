@@ -594,19 +594,11 @@ def _mismatched() -> bytes:
     return rss2([entry(1), entry(2)]).replace("</title>", "</titel>", 1).encode()
 
 
-_INGEST_ACCEPTS_BROKEN_XML = pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="bug in _ingest.read_feed: every feedparser bozo error is taken as recoverable, "
-    "so a truncated or mismatched document is read with a warning (see the report)",
-)
-
-
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
-        pytest.param(_truncated, RSS_TYPE, id="truncated", marks=_INGEST_ACCEPTS_BROKEN_XML),
-        pytest.param(_mismatched, RSS_TYPE, id="mismatched-tag", marks=_INGEST_ACCEPTS_BROKEN_XML),
+        pytest.param(_truncated, RSS_TYPE, id="truncated"),
+        pytest.param(_mismatched, RSS_TYPE, id="mismatched-tag"),
         pytest.param(
             lambda: (
                 b"<!DOCTYPE html><html><head><title>Home</title></head>"

@@ -1,0 +1,238 @@
+"""Properties of the bulletin format: parsing, writing, and the ids and times of records."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from newsfeed import BulletinError, format_bulletin, parse_bulletin
+from newsfeed._dates import ImpossibleDateError, read_date_line
+from strategies import (
+    bulletin_days,
+    bulletin_items,
+    bulletin_lines,
+    bulletin_record_lists,
+    bulletin_records,
+    bulletin_texts,
+    date_lines,
+    render_bulletin,
+)
+
+FEED_URL = "https://example.org/feed.xml"
+SAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
+# Both kinds of id: tag: URIs under the feed's domain, and urn:uuid: without a feed URL.
+FEED_URLS = st.sampled_from([FEED_URL, None])
+# UTC, a zone with daylight saving time in the past, and one whose clocks once jumped at
+# midnight (a record's midnight may not exist there).
+ZONES = st.sampled_from(["UTC", "Europe/Moscow", "America/Sao_Paulo"])
+
+
+def _is_date_line(line: str) -> bool:
+    try:
+        return read_date_line(line) is not None
+    except ImpossibleDateError:
+        return True
+
+
+def _arbitrary_line() -> st.SearchStrategy[str]:
+    """Lines of every kind a bulletin may hold, well-formed or not."""
+    return st.one_of(
+        st.text(max_size=12),  # anything at all, line breaks and controls included
+        bulletin_lines(),
+        bulletin_days().flatmap(date_lines),
+        # Blanks, and lines of a date's shape that name no day.
+        st.sampled_from(["", " ", "\t", "31 june 2020", "2020-02-30", "12.25.2020", "0 may 2020"]),
+    )
+
+
+def _arbitrary_texts() -> st.SearchStrategy[str]:
+    return st.builds(
+        lambda lines, newline, final: newline.join(lines) + final,
+        st.lists(_arbitrary_line(), max_size=12),
+        st.sampled_from(["\n", "\r\n", "\r"]),
+        st.sampled_from(["", "\n"]),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), feed_url=FEED_URLS, tz=ZONES)
+def test_format_then_parse_gives_parsed_items_back(data, feed_url, tz):
+    items = data.draw(bulletin_items(feed_url=feed_url, tz=tz))
+    assert parse_bulletin(format_bulletin(items), feed_url=feed_url, tz=tz) == items
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(), _arbitrary_texts(), bulletin_texts()))
+def test_any_text_gives_items_or_a_bulletin_error(text):
+    # Any other exception escapes and fails the test.
+    try:
+        outcome: object = parse_bulletin(text)
+    except BulletinError as error:
+        outcome = error
+    if isinstance(outcome, BulletinError):
+        assert outcome.problems
+    else:
+        assert isinstance(outcome, list)
+
+
+def _lines(text: str) -> list[str]:
+    # The parser's own notion of a line: CR, LF and CRLF end one, a leading BOM is no text.
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_arbitrary_texts(), bulletin_texts()))
+def test_no_line_is_silently_lost(text):
+    lines = [line.strip() for line in _lines(text)]
+    try:
+        items = parse_bulletin(text)
+    except BulletinError as error:
+        # Every problem names a line that is there and holds text.
+        for problem in error.problems:
+            assert 1 <= problem.line <= len(lines), problem
+            assert lines[problem.line - 1], problem
+        return
+    content = Counter(line for line in lines if line and not _is_date_line(line))
+    carried = Counter(
+        line for item in items for line in [item.title, *item.summary.split("\n")] if line
+    )
+    assert not content - carried, "lines of the bulletin that are in no item"
+    assert sum(1 for line in lines if line and _is_date_line(line)) == len(items)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=bulletin_record_lists(),
+    bom=st.booleans(),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    trailing=st.sampled_from(["", " ", "  \t", "\u00a0"]),
+    blank_lines=st.integers(min_value=1, max_value=3),
+    final_newline=st.booleans(),
+)
+def test_layout_does_not_change_the_items(
+    *, records, bom, newline, trailing, blank_lines, final_newline
+):
+    plain = parse_bulletin(render_bulletin(records), feed_url=FEED_URL)
+    varied = render_bulletin(
+        records,
+        bom=bom,
+        newline=newline,
+        trailing=trailing,
+        blank_lines=blank_lines,
+        final_newline=final_newline,
+    )
+    assert parse_bulletin(varied, feed_url=FEED_URL) == plain
+
+
+def test_the_sample_in_windows_layout_gives_the_same_items():
+    text = SAMPLE.read_text(encoding="utf-8")
+    windows = "\ufeff" + text.replace("\n", "  \r\n").replace("\r\n\r\n", "\r\n\r\n\r\n")
+    assert parse_bulletin(windows.rstrip(), feed_url=FEED_URL) == parse_bulletin(
+        text, feed_url=FEED_URL
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=bulletin_record_lists(min_records=1),
+    copy_top=st.booleans(),
+    same_day=st.booleans(),
+    new=st.data(),
+    feed_url=FEED_URLS,
+    tz=ZONES,
+)
+def test_a_record_added_at_the_top_changes_no_other_item(
+    *, records, copy_top, same_day, new, feed_url, tz
+):
+    # The new record shares a day with the top one, or its headline and body, or both.
+    day = read_date_line(records[0][-1]) if same_day else new.draw(bulletin_days())
+    text = records[0][:-1] if copy_top else new.draw(bulletin_records(day=day))[:-1]
+    added = [*text, new.draw(date_lines(day))]
+    before = parse_bulletin(render_bulletin(records), feed_url=feed_url, tz=tz)
+    after = parse_bulletin(render_bulletin([added, *records]), feed_url=feed_url, tz=tz)
+    assert len(after) == len(before) + 1
+    assert after[1:] == before
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=bulletin_texts(), feed_url=FEED_URLS)
+def test_ids_are_unique_and_the_same_every_time(text, feed_url):
+    items = parse_bulletin(text, feed_url=feed_url)
+    ids = [item.id for item in items]
+    assert len(set(ids)) == len(ids)
+    assert [item.id for item in parse_bulletin(text, feed_url=feed_url)] == ids
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=bulletin_texts(),
+    feed_url=FEED_URLS,
+)
+def test_published_times_are_unique_and_in_bulletin_order(text, feed_url):
+    items = parse_bulletin(text, feed_url=feed_url)
+    times = [item.published for item in items]
+    assert len(set(times)) == len(times)
+    # Records of one day are a second apart, the upper one later: times keep the order.
+    for index, upper in enumerate(items):
+        for lower in items[index + 1 :]:
+            if upper.published.date() == lower.published.date():
+                assert upper.published > lower.published
+
+
+def test_ids_are_the_same_in_another_process():
+    # Ids must not depend on anything a process draws at random, such as str hashes.
+    script = (
+        "import json, sys; from newsfeed import load_bulletin; "
+        "print(json.dumps([i.id for i in load_bulletin(sys.argv[1], feed_url=sys.argv[2])]))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script, str(SAMPLE), FEED_URL],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    expected = [
+        item.id for item in parse_bulletin(SAMPLE.read_text(encoding="utf-8"), feed_url=FEED_URL)
+    ]
+    assert [json.loads(run) for run in runs] == [expected, expected]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    headline=bulletin_lines(),
+    respelt=st.sampled_from([str, str.upper, str.lower, lambda line: line.replace(" ", "  ")]),
+    bodies=st.lists(st.lists(bulletin_lines(), max_size=2), min_size=2, max_size=2),
+    day=bulletin_days(),
+    feed_url=FEED_URLS,
+)
+def test_records_of_one_day_and_headline_get_distinct_ids(headline, respelt, bodies, day, feed_url):
+    second = respelt(headline)
+    # A respelling that is no longer a headline (a date line, say) says nothing here.
+    assume(second == second.strip() and second and not _is_date_line(second))
+    records = [
+        [title, *(["", *body] if body else []), day.isoformat()]
+        for title, body in zip([headline, second], bodies, strict=True)
+    ]
+    items = parse_bulletin(render_bulletin(records), feed_url=feed_url)
+    assert [item.title for item in items] == [headline, second]
+    assert items[0].id != items[1].id
+
+
+@settings(max_examples=100, deadline=None)
+@given(body=st.lists(bulletin_lines(), min_size=1, max_size=3), day=bulletin_days())
+def test_records_without_headline_and_with_one_body_get_distinct_ids(body, day):
+    record = ["", *body, day.isoformat()]
+    items = parse_bulletin(render_bulletin([record, record]), feed_url=FEED_URL)
+    assert items[0].title == items[1].title
+    assert items[0].id != items[1].id

@@ -5,8 +5,18 @@ The public API is what ``__all__`` lists; everything else lives in private modul
 
 from importlib.metadata import version as _version
 
+from newsfeed._aggregate import Outcome, Report, SourceReport, aggregate
 from newsfeed._bulletin import format_bulletin, load_bulletin, parse_bulletin
-from newsfeed._errors import BulletinError, FeedParseError, NewsfeedError, OutputError, Problem
+from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind, load_config
+from newsfeed._errors import (
+    BulletinError,
+    ConfigError,
+    FeedParseError,
+    NewsfeedError,
+    OutputError,
+    Problem,
+    StateLockedError,
+)
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._ingest import parse_feed
@@ -17,18 +27,29 @@ __version__ = _version("newsfeed")
 
 __all__ = [
     "BulletinError",
+    "Config",
+    "ConfigError",
     "Feed",
     "FeedInfo",
     "FeedParseError",
+    "FetchSettings",
     "NewsItem",
     "NewsfeedError",
+    "Outcome",
     "OutputError",
     "Problem",
+    "Report",
     "Source",
+    "SourceConfig",
+    "SourceKind",
+    "SourceReport",
+    "StateLockedError",
     "__version__",
+    "aggregate",
     "derive_title",
     "format_bulletin",
     "load_bulletin",
+    "load_config",
     "parse_bulletin",
     "parse_feed",
     "to_atom",

@@ -351,10 +351,7 @@ def aggregate(
 
 
 def _read_body(result: FetchResult, now: datetime) -> ReadFeed | FeedParseError:
-    # Without a Content-Location, a document's base URI is the URI it was retrieved from
-    # (RFC 3986, 5.1.3): relative links, such as a channel's <link>/</link>, resolve against it.
-    headers = {"content-location": result.url, **result.headers}
-    return _read_untrusted(result.body, url=result.url, headers=headers, now=now)
+    return _read_untrusted(result.body, url=result.url, headers=result.headers, now=now)
 
 
 def _read_untrusted(

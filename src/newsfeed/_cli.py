@@ -1,32 +1,44 @@
 """The ``newsfeed`` command: a thin layer over the library, made for cron.
 
-Silent on success; problems go to stderr as ``file:line: message``.
+``build`` and ``check`` are silent on success; problems go to stderr as
+``file:line: message``. ``aggregate`` reports on stderr each source that did
+not plainly succeed, and a summary line (``-q``: errors only).
 
 Exit codes:
 
-* 0 -- success
-* 1 -- bad input (a bulletin with problems, an unreadable file) or a failed write
-* 2 -- usage error (unknown option, missing argument)
+* 0 -- success (``aggregate``: at least one source fetched, read or not modified)
+* 1 -- bad input (a bulletin with problems, an unreadable file), a failed write,
+  or (``aggregate``) every source failed
+* 2 -- usage error (unknown option, missing argument) or a wrong configuration
+* 3 -- another ``aggregate`` run is using the same state
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsfeed import __version__
+from newsfeed._aggregate import Outcome, aggregate
 from newsfeed._bulletin import load_bulletin
-from newsfeed._errors import BulletinError, NewsfeedError
+from newsfeed._config import load_config
+from newsfeed._errors import BulletinError, ConfigError, NewsfeedError, StateLockedError
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._model import Feed, FeedInfo
+from newsfeed._opml import read_opml, to_opml, to_toml_sources
+from newsfeed._serve import make_server
+from newsfeed._store import Store
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
+EXIT_LOCKED = 3
 
 EXPORTERS: dict[str, Callable[[Feed], bytes]] = {
     "rss": to_rss,
@@ -70,6 +82,26 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="list every problem in a bulletin")
     check.add_argument("bulletin", metavar="BULLETIN", help="the bulletin file")
+
+    run = commands.add_parser("aggregate", help="fetch every source and publish the combined feed")
+    run.add_argument("config", metavar="CONFIG", help="the TOML configuration")
+    run.add_argument("-q", "--quiet", action="store_true", help="report errors only (for cron)")
+
+    sources = commands.add_parser("sources", help="list the sources and their state")
+    sources.add_argument("config", metavar="CONFIG", help="the TOML configuration")
+
+    opml = commands.add_parser("opml", help="export or import subscriptions as OPML")
+    opml_commands = opml.add_subparsers(dest="opml_command", required=True, metavar="ACTION")
+    export = opml_commands.add_parser("export", help="the config's sources as OPML 2.0")
+    export.add_argument("config", metavar="CONFIG", help="the TOML configuration")
+    export.add_argument("-o", "--output", metavar="FILE", default="-", help="default: stdout")
+    load = opml_commands.add_parser("import", help="print [[source]] entries for the config")
+    load.add_argument("file", metavar="FILE", help="an OPML file")
+
+    serve = commands.add_parser("serve", help="preview an output folder over HTTP")
+    serve.add_argument("directory", metavar="DIR", help="the folder to serve")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
     return parser
 
 
@@ -110,16 +142,111 @@ def _build(args: argparse.Namespace) -> int:
             raise
         raise _UsageError(str(exc)) from exc
     data = EXPORTERS[_format_for(args.output, args.format)](Feed(info=info, items=tuple(items)))
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        write_atomic(args.output, data)
+    _write_output(args.output, data)
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
     load_bulletin(args.bulletin)
+    return EXIT_OK
+
+
+def _write_output(output: str, data: bytes) -> None:
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, data)
+
+
+def _aggregate(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    show_progress = sys.stderr.isatty() and not args.quiet
+
+    def progress(finished: int, total: int) -> None:
+        end = "\n" if finished == total else ""
+        print(f"\rfetching {finished}/{total}", end=end, file=sys.stderr, flush=True)
+
+    try:
+        report = aggregate(config, progress=progress if show_progress else None)
+    except sqlite3.Error as exc:
+        return _state_unusable(config.output.state, exc)
+    for source in report.sources:
+        plain = source.outcome is Outcome.OK and not source.warnings and not source.skipped_entries
+        if source.failed or (not args.quiet and not plain):
+            print(source, file=sys.stderr)
+    if not args.quiet:
+        counts = Counter(source.outcome.value for source in report.sources)
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
+        new = sum(source.new_items for source in report.sources)
+        print(
+            f"{len(report.sources)} sources: {summary}; {new} new items; "
+            f"{report.items} in the feed; {len(report.written)} files rewritten",
+            file=sys.stderr,
+        )
+    return EXIT_BAD_INPUT if report.all_failed else EXIT_OK
+
+
+def _state_unusable(path: Path, exc: sqlite3.Error) -> int:
+    # Not a traceback: a damaged or foreign file at the state path is the user's to fix.
+    print(f"newsfeed: {path}: the state database cannot be used: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _sources(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    states = {}
+    if config.output.state.exists():
+        try:
+            with Store.read_only(config.output.state) as store:
+                states = {state.key: state for state in store.sources()}
+        except sqlite3.Error as exc:
+            return _state_unusable(config.output.state, exc)
+    rows = [("NAME", "URL", "LAST FETCH", "STATUS", "ITEMS", "LAST ERROR")]
+    for source in config.sources:
+        state = states.get(source.key)
+        fetched = state.last_fetched if state else None
+        rows.append(
+            (
+                source.name,
+                (state.url if state and state.url else source.location),
+                fetched.strftime("%Y-%m-%d %H:%M") if fetched else "never",
+                (state.status or "-") if state else "-",
+                str(state.items) if state else "0",
+                (state.error or "") if state else "",
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+    return EXIT_OK
+
+
+def _opml(args: argparse.Namespace) -> int:
+    if args.opml_command == "export":
+        _write_output(args.output, to_opml(load_config(args.config)))
+        return EXIT_OK
+    found, skipped = read_opml(Path(args.file).read_bytes(), source=args.file)
+    for reason in skipped:
+        print(f"newsfeed: skipped {reason}", file=sys.stderr)
+    print(to_toml_sources(found), end="")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise _UsageError(f"{directory}: not a folder")
+    server = make_server(directory, args.host, args.port)
+    url = f"http://{args.host}:{server.server_port}/"
+    print(f"serving {directory} at {url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return EXIT_OK
 
 
@@ -130,7 +257,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    command = {"build": _build, "check": _check}[args.command]
+    command = {
+        "build": _build,
+        "check": _check,
+        "aggregate": _aggregate,
+        "sources": _sources,
+        "opml": _opml,
+        "serve": _serve,
+    }[args.command]
     try:
         return command(args)
     except BulletinError as exc:
@@ -143,7 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except (NewsfeedError, OSError) as exc:
         print(f"newsfeed: {_describe(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        if isinstance(exc, ConfigError):
+            return EXIT_USAGE
+        return EXIT_LOCKED if isinstance(exc, StateLockedError) else EXIT_BAD_INPUT
 
 
 def _describe(exc: BaseException) -> str:

@@ -25,6 +25,7 @@ from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
 from newsfeed._files import write_atomic
 from newsfeed._ingest import ReadFeed, read_feed
 from newsfeed._model import Feed, NewsItem, Source
+from newsfeed._page import alternates_for, to_html
 from newsfeed._store import SourceState, Store
 
 # Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per source.
@@ -338,11 +339,17 @@ def aggregate(
         reports = {**local, **asyncio.run(run.remote(remote, progress))}
         feed = run.merged()
         # Written under the lock, so an overlapping run cannot put back an older feed.
+        outputs = _outputs(config)
         written = [
             path
-            for path, url, export in _outputs(config)
+            for path, url, _, export in outputs
             if write_atomic(path, export(replace(feed, info=replace(feed.info, feed_url=url))))
         ]
+        html = config.output.html
+        if html is not None:
+            links = alternates_for(html, [(path, kind) for path, _, kind, _ in outputs])
+            if write_atomic(html, to_html(feed, links)):
+                written.append(html)
     return Report(
         sources=tuple(reports[source.key] for source in config.sources),
         items=len(feed.items),
@@ -386,23 +393,20 @@ def _failure(
     return None
 
 
-def _outputs(config: Config) -> list[tuple[Path, str | None, Callable[[Feed], bytes]]]:
-    """Each output file, the URL it is served at, and its exporter.
+def _outputs(config: Config) -> list[tuple[Path, str | None, str, Callable[[Feed], bytes]]]:
+    """Each feed output file, the URL it is served at, its format and its exporter.
 
     ``feed_url`` is where the first output (RSS, else Atom, else JSON) is served;
     the others are served beside it as they lie beside it on disk, so each
     document's self link names the document itself.
     """
     output = config.output
-    present = [
-        (path, export)
-        for path, export in (
-            (output.rss, to_rss),
-            (output.atom, to_atom),
-            (output.json, to_json_feed),
-        )
-        if path is not None
-    ]
+    formats = (
+        (output.rss, "rss", to_rss),
+        (output.atom, "atom", to_atom),
+        (output.json, "json", to_json_feed),
+    )
+    present = [(path, kind, export) for path, kind, export in formats if path is not None]
     base_url, base_dir = config.info.feed_url, present[0][0].parent
     return [
         (
@@ -410,7 +414,8 @@ def _outputs(config: Config) -> list[tuple[Path, str | None, Callable[[Feed], by
             urljoin(base_url, os.path.relpath(path, base_dir).replace(os.sep, "/"))
             if base_url
             else None,
+            kind,
             export,
         )
-        for path, export in present
+        for path, kind, export in present
     ]

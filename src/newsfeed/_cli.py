@@ -32,6 +32,7 @@ from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._model import Feed, FeedInfo
 from newsfeed._opml import read_opml, to_opml, to_toml_sources
+from newsfeed._page import MEDIA_TYPES, Alternate, alternates_for, to_html
 from newsfeed._serve import make_server
 from newsfeed._store import Store
 
@@ -78,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--author", help="the publisher's name")
     build.add_argument(
         "--timezone", default="UTC", help="time zone of the bulletin's dates (default: UTC)"
+    )
+    build.add_argument(
+        "--html", metavar="FILE", help="also write the items as a web page that links the feed"
     )
 
     check = commands.add_parser("check", help="list every problem in a bulletin")
@@ -141,8 +145,18 @@ def _build(args: argparse.Namespace) -> int:
         if isinstance(exc, BulletinError):
             raise
         raise _UsageError(str(exc)) from exc
-    data = EXPORTERS[_format_for(args.output, args.format)](Feed(info=info, items=tuple(items)))
-    _write_output(args.output, data)
+    feed = Feed(info=info, items=tuple(items))
+    kind = _format_for(args.output, args.format)
+    _write_output(args.output, EXPORTERS[kind](feed))
+    if args.html is not None:
+        page = Path(args.html)
+        if args.output != "-":
+            links = alternates_for(page, [(Path(args.output), kind)])
+        elif info.feed_url is not None:
+            links = [Alternate(media_type=MEDIA_TYPES[kind], href=info.feed_url)]
+        else:
+            links = []
+        write_atomic(page, to_html(feed, links))
     return EXIT_OK
 
 

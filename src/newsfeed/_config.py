@@ -75,6 +75,8 @@ class OutputConfig:
     rss: Path | None = None
     atom: Path | None = None
     json: Path | None = None
+    #: A web page of the items, with autodiscovery links to the feeds.
+    html: Path | None = None
     #: The SQLite database that keeps sources' state and every item seen.
     state: Path
 
@@ -239,12 +241,12 @@ def _output(path: Path, data: object) -> OutputConfig:
         value = table.get(key, str)
         return None if value is None else (path.parent / value).resolve()
 
-    rss, atom, json_path = local("rss"), local("atom"), local("json")
+    rss, atom, json_path, html = local("rss"), local("atom"), local("json"), local("html")
     state = local("state") or (path.parent / ".newsfeed" / "state.sqlite").resolve()
     table.finish()
     if rss is None and atom is None and json_path is None:
         raise table.error("rss", "at least one of rss, atom or json is needed")
-    return OutputConfig(rss=rss, atom=atom, json=json_path, state=state)
+    return OutputConfig(rss=rss, atom=atom, json=json_path, html=html, state=state)
 
 
 def load_config(path: str | Path) -> Config:

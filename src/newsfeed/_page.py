@@ -1,0 +1,105 @@
+"""The feed as a readable web page (``index.html``), rendered with Jinja2 with autoescaping.
+
+The page lists the items and points feed readers at the feeds with
+``<link rel="alternate">`` autodiscovery. It loads nothing from elsewhere and
+runs no script; item text is always escaped, and only http(s) links become links.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+
+from newsfeed._dates import format_date_line
+from newsfeed._model import Feed, NewsItem
+
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("newsfeed", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+#: The media type of each feed format, as autodiscovery announces it.
+MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+_LABELS = {
+    "application/rss+xml": "RSS",
+    "application/atom+xml": "Atom",
+    "application/feed+json": "JSON Feed",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alternate:
+    """A feed the page points feed readers at."""
+
+    #: ``application/rss+xml``, ``application/atom+xml`` or ``application/feed+json``.
+    media_type: str
+    #: The feed's URL, relative to the page or absolute.
+    href: str
+
+
+def alternates_for(page: Path, feeds: Iterable[tuple[Path, str]]) -> list[Alternate]:
+    """Autodiscovery links from *page* to feed files (path, format), relative to the page.
+
+    Relative links work wherever the folder is served: by ``newsfeed serve`` or in production.
+    """
+    return [
+        Alternate(
+            media_type=MEDIA_TYPES[kind],
+            href=os.path.relpath(path, page.parent).replace(os.sep, "/"),
+        )
+        for path, kind in feeds
+    ]
+
+
+def safe_href(url: str | None) -> str | None:
+    """*url* if a browser may follow it from our page: http(s) only, never ``javascript:``."""
+    if url is None or urlsplit(url).scheme.lower() not in {"http", "https"}:
+        return None
+    return url
+
+
+def _item_view(item: NewsItem) -> dict[str, Any]:
+    return {
+        "title": item.title,
+        "href": safe_href(item.link),
+        "datetime": item.published.isoformat(),
+        "date": format_date_line(item.published.date()).title(),
+        "author": item.author,
+        "source": item.source.title if item.source else None,
+        "source_href": safe_href(item.source.url) if item.source else None,
+        "paragraphs": [
+            paragraph.split("\n") for paragraph in item.summary.split("\n\n") if paragraph
+        ],
+    }
+
+
+def to_html(feed: Feed, alternates: Sequence[Alternate] = ()) -> bytes:
+    """The feed as an HTML page, UTF-8 encoded; deterministic like the feeds."""
+    template = _environment.get_template("index.html.jinja")
+    views = [
+        {
+            "media_type": alternate.media_type,
+            "href": alternate.href,
+            "label": _LABELS.get(alternate.media_type, alternate.media_type),
+            "title": f"{feed.info.title} ({_LABELS.get(alternate.media_type, 'feed')})",
+        }
+        for alternate in alternates
+    ]
+    page = template.render(
+        info=feed.info, alternates=views, items=[_item_view(i) for i in feed.items]
+    )
+    return page.encode()

@@ -101,7 +101,7 @@ def test_the_cluster_example_runs_offline_and_writes_three_outputs(cluster: Path
     assert feeds[0].info.title == "Automotive cluster news"
     summary = first.stderr.strip().splitlines()[-1]
     assert summary.startswith("3 sources: 3 ok;")
-    assert f"{len(feeds[0].items)} in the feed; 3 files rewritten" in summary
+    assert f"{len(feeds[0].items)} in the feed; 4 files rewritten" in summary
 
     second = newsfeed("aggregate", cluster)
 

@@ -243,6 +243,7 @@ def feed_infos() -> st.SearchStrategy[FeedInfo]:
         feed_url=st.none() | urls(),
         language=st.none() | languages(),
         author=st.none() | one_line_text(),
+        hubs=st.lists(urls(), max_size=2, unique=True).map(tuple),
     )
 
 
@@ -292,6 +293,8 @@ def bulletin_lines() -> st.SearchStrategy[str]:
         one_line_text().filter(lambda line: not line.startswith("\ufeff")),
         st.sampled_from(["Supplier Day", "supplier  DAY", "Итоги недели"]),
         st.sampled_from([".", ". x", "…", "?! x", "St. Petersburg. Yes", "A. B. C.", "x" * 90]),
+        # Longer than a title, so cut: where depends on the spacing.
+        st.sampled_from(["ab  " * 30 + "end", "The long  " * 9 + "read. Yes"]),
         # Fine as lines, but their first sentence alone reads as UTF-8 misread as Latin-1.
         st.sampled_from(["Ã© x. Привет", "Ã©\u00a0. Привет"]),
     ).filter(_not_a_date_line)

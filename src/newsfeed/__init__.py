@@ -22,6 +22,7 @@ from newsfeed._files import write_atomic
 from newsfeed._ingest import parse_feed
 from newsfeed._model import Feed, FeedInfo, NewsItem, Source
 from newsfeed._text import derive_title
+from newsfeed._websub import HubPing
 
 __version__ = _version("newsfeed")
 
@@ -33,6 +34,7 @@ __all__ = [
     "FeedInfo",
     "FeedParseError",
     "FetchSettings",
+    "HubPing",
     "NewsItem",
     "NewsfeedError",
     "Outcome",

@@ -27,6 +27,7 @@ from newsfeed._ingest import ReadFeed, read_feed
 from newsfeed._model import Feed, NewsItem, Source
 from newsfeed._page import alternates_for, to_html
 from newsfeed._store import SourceState, Store
+from newsfeed._websub import HubPing, publish
 
 # Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per source.
 _ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
@@ -93,6 +94,8 @@ class Report:
     items: int
     #: The output files that changed and were rewritten.
     written: tuple[Path, ...]
+    #: WebSub publish notifications sent for the changed outputs, one per hub and output.
+    pings: tuple[HubPing, ...] = ()
 
     @property
     def all_failed(self) -> bool:
@@ -340,20 +343,29 @@ def aggregate(
         feed = run.merged()
         # Written under the lock, so an overlapping run cannot put back an older feed.
         outputs = _outputs(config)
-        written = [
-            path
+        changed = [
+            (path, url)
             for path, url, _, export in outputs
             if write_atomic(path, export(replace(feed, info=replace(feed.info, feed_url=url))))
         ]
+        written = [path for path, _ in changed]
         html = config.output.html
         if html is not None:
             links = alternates_for(html, [(path, kind) for path, _, kind, _ in outputs])
             if write_atomic(html, to_html(feed, links)):
                 written.append(html)
+    # After the lock is released: a slow hub must not hold up the next run, and a hub
+    # fetches the feed as soon as it is told, so the files must be in place first.
+    pings = publish(
+        config.info.hubs,
+        [url for _, url in changed if url is not None],
+        timeout=config.fetch.timeout,
+    )
     return Report(
         sources=tuple(reports[source.key] for source in config.sources),
         items=len(feed.items),
         written=tuple(written),
+        pings=pings,
     )
 
 

@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--language", help="language of the items, such as en or ru")
     build.add_argument("--author", help="the publisher's name")
     build.add_argument(
+        "--hub",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a WebSub hub to name in the feed (repeatable); build does not ping it",
+    )
+    build.add_argument(
         "--timezone", default="UTC", help="time zone of the bulletin's dates (default: UTC)"
     )
     build.add_argument(
@@ -132,6 +139,7 @@ def _feed_info(args: argparse.Namespace) -> FeedInfo:
             feed_url=args.feed_url,
             language=args.language,
             author=args.author,
+            hubs=tuple(dict.fromkeys(args.hub)),
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
@@ -189,13 +197,22 @@ def _aggregate(args: argparse.Namespace) -> int:
         plain = source.outcome is Outcome.OK and not source.warnings and not source.skipped_entries
         if source.failed or (not args.quiet and not plain):
             print(source, file=sys.stderr)
+    failed_pings = [ping for ping in report.pings if not ping.ok]
+    for ping in failed_pings:
+        print(ping, file=sys.stderr)
     if not args.quiet:
         counts = Counter(source.outcome.value for source in report.sources)
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
         new = sum(source.new_items for source in report.sources)
+        # Without hubs there is nothing to count, and the line stays as scripts know it.
+        pings = (
+            f"; {len(report.pings)} hub pings, {len(failed_pings)} failed"
+            if config.info.hubs
+            else ""
+        )
         print(
             f"{len(report.sources)} sources: {summary}; {new} new items; "
-            f"{report.items} in the feed; {len(report.written)} files rewritten",
+            f"{report.items} in the feed; {len(report.written)} files rewritten{pings}",
             file=sys.stderr,
         )
     return EXIT_BAD_INPUT if report.all_failed else EXIT_OK

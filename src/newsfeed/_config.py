@@ -161,6 +161,20 @@ def _http_url(table: _Table, key: str, value: str) -> str:
     return value
 
 
+def _hubs(table: _Table, key: str) -> tuple[str, ...]:
+    """WebSub hubs: one URL, or an array of them."""
+    table.used.add(key)
+    value = table.data.get(key, [])
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list):
+        raise table.error(key, f"expected a URL or an array of URLs, not {_describe(value)}")
+    for hub in values:
+        if not isinstance(hub, str):
+            raise table.error(key, f"expected a URL or an array of URLs, not {_describe(hub)}")
+    # A hub named twice would be pinged twice for one change.
+    return tuple(dict.fromkeys(_http_url(table, key, hub) for hub in values))
+
+
 def _time_zone(table: _Table, key: str, value: str) -> str:
     # Checked here, so that a typo is a configuration error rather than a failure on every run.
     try:
@@ -198,6 +212,7 @@ def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None]:
     title = table.require("title", str)
     feed_url = table.get("feed_url", str)
     link = table.require("link", str)
+    hubs = _hubs(table, "hub")
     try:
         info = FeedInfo(
             title=title,
@@ -206,6 +221,7 @@ def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None]:
             feed_url=_http_url(table, "feed_url", feed_url) if feed_url else None,
             language=table.get("language", str),
             author=table.get("author", str),
+            hubs=hubs,
         )
     except ValueError as exc:
         raise table.error("title", str(exc)) from exc

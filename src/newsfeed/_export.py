@@ -29,10 +29,23 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
 class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
-    """Marks the feed's Atom ``title`` as ``type="text"``, which feedgen leaves implicit."""
+    """Marks the feed's Atom ``title`` as ``type="text"``, which feedgen leaves implicit.
+
+    Also writes the RSS channel's WebSub hub links: feedgen writes only the self link there.
+    """
+
+    def __init__(self) -> None:
+        self.hubs: tuple[str, ...] = ()
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         _mark_text(feed)
+        return feed
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        channel = feed.find("channel")
+        if channel is not None:
+            for hub in self.hubs:
+                etree.SubElement(channel, f"{{{_ATOM}}}link", href=hub, rel="hub")
         return feed
 
 
@@ -99,6 +112,9 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     # feedgen's RSS <link> is the last link given: the site's goes last.
     if info.feed_url is not None:
         generator.link(href=info.feed_url, rel="self")
+    for hub in info.hubs:
+        generator.link(href=hub, rel="hub")
+    generator.newsfeed.hubs = info.hubs
     generator.link(href=info.link, rel="alternate")
     # Readers (feedparser among them) take an RSS channel description for HTML, as an
     # item's: plain text goes in escaped. Atom's subtitle is marked type="text" instead.
@@ -200,5 +216,7 @@ def to_json_feed(feed: Feed) -> bytes:
         document["language"] = info.language
     if info.author is not None:
         document["authors"] = [{"name": info.author}]
+    if info.hubs:
+        document["hubs"] = [{"type": "WebSub", "url": hub} for hub in info.hubs]
     document["items"] = [_json_item(item) for item in feed.items]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()

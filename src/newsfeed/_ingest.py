@@ -144,6 +144,17 @@ def _link(links: Iterable[Mapping[str, Any]], rel: str, clean: _Cleaner) -> str 
     return None
 
 
+def _hubs(links: Iterable[Mapping[str, Any]], clean: _Cleaner) -> tuple[str, ...]:
+    # A foreign feed may name a hub twice; the model holds each hub once.
+    return tuple(
+        dict.fromkeys(
+            href
+            for link in links
+            if link.get("rel") == "hub" and (href := _web_link(link.get("href"), clean))
+        )
+    )
+
+
 def _entry_item(entry: Mapping[str, Any], *, is_rss: bool, clean: _Cleaner) -> NewsItem | None:
     link = _link(entry.get("links", ()), "alternate", clean)
     entry_id = clean.line(entry.get("id"))
@@ -223,6 +234,7 @@ def _feed_info(
         feed_url=feed_url,
         language=clean.line(meta.get("language")),
         author=clean.line(author_detail.get("name")) or clean.line(meta.get("author")),
+        hubs=_hubs(links, clean),
     )
 
 
@@ -355,6 +367,21 @@ def _json_author(document: Mapping[str, Any], clean: _Cleaner) -> str | None:
     return None
 
 
+def _json_hubs(document: Mapping[str, Any], clean: _Cleaner) -> tuple[str, ...]:
+    hubs = document.get("hubs")
+    if not isinstance(hubs, list):
+        return ()
+    # JSON Feed names each hub's protocol (rssCloud among them); only WebSub is read.
+    return _hubs(
+        (
+            {"rel": "hub", "href": hub.get("url")}
+            for hub in hubs
+            if isinstance(hub, dict) and str(hub.get("type", "")).lower() == "websub"
+        ),
+        clean,
+    )
+
+
 def _json_item(raw: object, index: int, *, url: str | None, clean: _Cleaner) -> NewsItem | None:
     where = f"items[{index}]."
     if not isinstance(raw, dict):
@@ -419,6 +446,7 @@ def _read_json(data: bytes, *, url: str | None, now: datetime) -> ReadFeed:
             feed_url=feed_url,
             language=clean.line(_json_str(document, "language", "", url=url)),
             author=_json_author(document, clean),
+            hubs=_json_hubs(document, clean),
         )
 
     return _assemble(

@@ -228,6 +228,8 @@ class FeedInfo:
     language: str | None = None
     #: The publisher's name. Atom requires an author: without one, the title stands in.
     author: str | None = None
+    #: WebSub hubs (W3C WebSub) that subscribers are told to use and that are pinged on change.
+    hubs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_line("FeedInfo", "title", self.title)
@@ -240,6 +242,14 @@ class FeedInfo:
             # xml:lang that way, so the model keeps the one spelling every format gives back.
             object.__setattr__(self, "language", self.language.replace("_", "-"))
         _check_optional_line("FeedInfo", "author", self.author)
+        if not isinstance(self.hubs, tuple):
+            raise TypeError("FeedInfo.hubs must be a tuple of str")
+        for hub in self.hubs:
+            _check_url("FeedInfo", "hubs", hub)
+        # A hub named twice would be pinged twice for one change.
+        if len(set(self.hubs)) != len(self.hubs):
+            repeated = next(h for h in self.hubs if self.hubs.count(h) > 1)
+            raise ValueError(f"FeedInfo.hubs: {repeated!r} appears more than once")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

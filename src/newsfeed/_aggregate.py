@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from newsfeed._archive import archive_pages, split_current
 from newsfeed._bulletin import load_bulletin
 from newsfeed._config import Config, SourceConfig, SourceKind
 from newsfeed._errors import BulletinError, FeedParseError
@@ -287,18 +288,25 @@ class _Run:
             reports[request.key] = self.fetched(by_key[request.key], result, read)
         return reports
 
-    def merged(self) -> Feed:
-        """The published feed: stored items of configured sources, deduplicated, newest first."""
+    @property
+    def oldest(self) -> datetime | None:
+        """The oldest publication time the current feed shows, from ``max_age_days``."""
+        if self.config.max_age_days is None:
+            return None
+        return self.now - timedelta(days=self.config.max_age_days)
+
+    def merged(self) -> list[NewsItem]:
+        """Stored items of configured sources, deduplicated, newest first (ties by id).
+
+        Without archives, items older than ``max_age_days`` are left out; with
+        archives, every item is kept for the current feed or an archive.
+        """
         order = {source.key: index for index, source in enumerate(self.config.sources)}
         stored = sorted(
             self.store.items(list(order)),
             key=lambda stored: (order[stored.source_key], stored.first_seen, stored.item.id),
         )
-        oldest = (
-            self.now - timedelta(days=self.config.max_age_days)
-            if self.config.max_age_days is not None
-            else None
-        )
+        oldest = self.oldest if self.config.output.archive is None else None
         seen_ids: set[str] = set()
         seen_links: set[str] = set()
         items: list[NewsItem] = []
@@ -316,7 +324,7 @@ class _Run:
             items.append(item)
         items.sort(key=lambda item: item.id)
         items.sort(key=lambda item: item.published, reverse=True)
-        return Feed(info=self.config.info, items=tuple(items[: self.config.max_items]))
+        return items
 
 
 def aggregate(
@@ -340,14 +348,34 @@ def aggregate(
         }
         remote = [source for source in config.sources if source.kind is SourceKind.URL]
         reports = {**local, **asyncio.run(run.remote(remote, progress))}
-        feed = run.merged()
+        items = run.merged()
+        by_month: list[tuple[str, list[NewsItem]]] = []
+        if config.output.archive is None:
+            feed = Feed(info=config.info, items=tuple(items[: config.max_items]))
+        else:
+            current, by_month = split_current(items, max_items=config.max_items, oldest=run.oldest)
+            feed = Feed(info=config.info, items=tuple(current))
         # Written under the lock, so an overlapping run cannot put back an older feed.
         outputs = _outputs(config)
-        changed = [
-            (path, url)
-            for path, url, _, export in outputs
-            if write_atomic(path, export(replace(feed, info=replace(feed.info, feed_url=url))))
-        ]
+        changed: list[tuple[Path, str | None]] = []
+        for path, url, kind, export in outputs:
+            document = replace(feed, info=replace(feed.info, feed_url=url))
+            if config.output.archive is not None:
+                document, pages = archive_pages(
+                    document,
+                    by_month,
+                    output=path,
+                    output_url=url,
+                    folder=config.output.archive,
+                    suffix=_ARCHIVE_SUFFIXES[kind],
+                )
+                changed.extend(
+                    (page.path, None)
+                    for page in pages
+                    if write_atomic(page.path, export(page.feed))
+                )
+            if write_atomic(path, export(document)):
+                changed.append((path, url))
         written = [path for path, _ in changed]
         html = config.output.html
         if html is not None:
@@ -403,6 +431,10 @@ def _failure(
     if isinstance(read, FeedParseError):
         return read.reason, {}
     return None
+
+
+# An archive document is named after its month, with the suffix of its format.
+_ARCHIVE_SUFFIXES = {"rss": ".xml", "atom": ".atom", "json": ".json"}
 
 
 def _outputs(config: Config) -> list[tuple[Path, str | None, str, Callable[[Feed], bytes]]]:

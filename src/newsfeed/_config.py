@@ -77,6 +77,8 @@ class OutputConfig:
     json: Path | None = None
     #: A web page of the items, with autodiscovery links to the feeds.
     html: Path | None = None
+    #: The folder of monthly archive documents (RFC 5005), for items the feeds no longer hold.
+    archive: Path | None = None
     #: The SQLite database that keeps sources' state and every item seen.
     state: Path
 
@@ -258,11 +260,12 @@ def _output(path: Path, data: object) -> OutputConfig:
         return None if value is None else (path.parent / value).resolve()
 
     rss, atom, json_path, html = local("rss"), local("atom"), local("json"), local("html")
+    archive = local("archive")
     state = local("state") or (path.parent / ".newsfeed" / "state.sqlite").resolve()
     table.finish()
     if rss is None and atom is None and json_path is None:
         raise table.error("rss", "at least one of rss, atom or json is needed")
-    return OutputConfig(rss=rss, atom=atom, json=json_path, html=html, state=state)
+    return OutputConfig(rss=rss, atom=atom, json=json_path, html=html, archive=archive, state=state)
 
 
 def load_config(path: str | Path) -> Config:
@@ -291,6 +294,9 @@ def load_config(path: str | Path) -> Config:
             raise top.error(f"source[{index}]", f"the same source as source[{keys.index(key) + 1}]")
     fetch = _fetch(config_path, top.get("fetch", dict, {}))
     output = _output(config_path, top.require("output", dict))
+    if output.archive is not None and info.feed_url is None:
+        # Archive documents link each other and the current feed by URL.
+        raise ConfigError(str(config_path), "output.archive", "needs [feed] feed_url")
     top.finish()
     return Config(
         path=config_path,

@@ -17,11 +17,12 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
-from newsfeed._model import Feed, NewsItem
+from newsfeed._model import ArchiveLinks, Feed, NewsItem
 from newsfeed._text import text_to_html
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _XHTML = "http://www.w3.org/1999/xhtml"
+_HISTORY = "http://purl.org/syndication/history/1.0"
 _GENERATOR = "newsfeed"
 # An empty feed still needs a date; the clock would make every build differ.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -31,14 +32,18 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is untyped
     """Marks the feed's Atom ``title`` as ``type="text"``, which feedgen leaves implicit.
 
-    Also writes the RSS channel's WebSub hub links: feedgen writes only the self link there.
+    Also writes the RSS channel's WebSub hub links (feedgen writes only the self link
+    there) and, in both formats, the archive links of RFC 5005.
     """
 
     def __init__(self) -> None:
         self.hubs: tuple[str, ...] = ()
+        self.archive: ArchiveLinks | None = None
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         _mark_text(feed)
+        # feedgen's Atom elements take the root's default namespace.
+        self._archive_links(feed, "link")
         return feed
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
@@ -46,7 +51,21 @@ class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is unt
         if channel is not None:
             for hub in self.hubs:
                 etree.SubElement(channel, f"{{{_ATOM}}}link", href=hub, rel="hub")
+            self._archive_links(channel, f"{{{_ATOM}}}link")
         return feed
+
+    def _archive_links(self, parent: etree._Element, link_tag: str) -> None:
+        if self.archive is None:
+            return
+        if self.archive.is_archive:
+            etree.SubElement(parent, f"{{{_HISTORY}}}archive", nsmap={"fh": _HISTORY})
+        for rel, href in (
+            ("current", self.archive.current),
+            ("prev-archive", self.archive.prev_archive),
+            ("next-archive", self.archive.next_archive),
+        ):
+            if href is not None:
+                etree.SubElement(parent, link_tag, href=href, rel=rel)
 
 
 class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is untyped
@@ -115,6 +134,7 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     for hub in info.hubs:
         generator.link(href=hub, rel="hub")
     generator.newsfeed.hubs = info.hubs
+    generator.newsfeed.archive = feed.archive
     generator.link(href=info.link, rel="alternate")
     # Readers (feedparser among them) take an RSS channel description for HTML, as an
     # item's: plain text goes in escaped. Atom's subtitle is marked type="text" instead.
@@ -218,5 +238,8 @@ def to_json_feed(feed: Feed) -> bytes:
         document["authors"] = [{"name": info.author}]
     if info.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in info.hubs]
+    if feed.archive is not None and feed.archive.prev_archive is not None:
+        # JSON Feed pages backwards: next_url holds the older items.
+        document["next_url"] = feed.archive.prev_archive
     document["items"] = [_json_item(item) for item in feed.items]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()

@@ -27,6 +27,7 @@ from dateutil.parser import isoparse
 
 from newsfeed._errors import FeedParseError
 from newsfeed._model import (
+    ArchiveLinks,
     Feed,
     FeedInfo,
     NewsItem,
@@ -255,6 +256,7 @@ def _assemble(
     warnings: list[str],
     *,
     url: str | None,
+    archive: ArchiveLinks | None = None,
 ) -> ReadFeed:
     """Convert each entry, leaving out (and counting) those that cannot become items."""
     items: list[NewsItem] = []
@@ -275,7 +277,7 @@ def _assemble(
     if clean.removed:
         warnings.append(f"removed {clean.removed} characters XML cannot carry")
     return ReadFeed(
-        feed=Feed(info=feed_info, items=_unique(items)),
+        feed=Feed(info=feed_info, items=_unique(items), archive=archive),
         warnings=tuple(warnings),
         skipped=skipped,
         undated=frozenset(clean.undated),
@@ -318,7 +320,20 @@ def _read_xml(
         lambda: _feed_info(parsed.feed, is_rss=is_rss, url=url, clean=clean),
         warnings,
         url=url,
+        archive=_archive_links(parsed.feed, clean),
     )
+
+
+def _archive_links(meta: Mapping[str, Any], clean: _Cleaner) -> ArchiveLinks | None:
+    """RFC 5005 links and the fh:archive marker, if the document has any."""
+    links = meta.get("links", ())
+    archive = ArchiveLinks(
+        current=_link(links, "current", clean),
+        prev_archive=_link(links, "prev-archive", clean),
+        next_archive=_link(links, "next-archive", clean),
+        is_archive="fh_archive" in meta,
+    )
+    return None if archive == ArchiveLinks() else archive
 
 
 # Well-formedness errors after which what feedparser recovers is cut short or misplaced.
@@ -458,7 +473,16 @@ def _read_json(data: bytes, *, url: str | None, now: datetime) -> ReadFeed:
         info,
         [],
         url=url,
+        archive=_json_archive(document, url=url, clean=clean),
     )
+
+
+def _json_archive(
+    document: Mapping[str, Any], *, url: str | None, clean: _Cleaner
+) -> ArchiveLinks | None:
+    # JSON Feed pages backwards with next_url: the older items, as RSS 5005's prev-archive.
+    older = _web_link(_json_str(document, "next_url", "", url=url), clean)
+    return None if older is None else ArchiveLinks(prev_archive=older)
 
 
 def read_feed(

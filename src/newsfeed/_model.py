@@ -253,6 +253,24 @@ class FeedInfo:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ArchiveLinks:
+    """Where a document stands among archived feeds (RFC 5005, section 4)."""
+
+    #: The subscription document; set in archive documents.
+    current: str | None = None
+    #: The next older archive document.
+    prev_archive: str | None = None
+    #: The next newer archive document.
+    next_archive: str | None = None
+    #: Whether this document is an archive (``fh:archive``), whose content does not change.
+    is_archive: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("current", "prev_archive", "next_archive"):
+            _check_url("ArchiveLinks", name, getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Feed:
     """A feed: what it says about itself and its items, newest first."""
 
@@ -260,6 +278,8 @@ class Feed:
     info: FeedInfo
     #: The items in the order they are published, newest first.
     items: tuple[NewsItem, ...] = field(default=())
+    #: Links to archive documents, for a feed whose older items are archived.
+    archive: ArchiveLinks | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.items, tuple):

@@ -15,6 +15,7 @@ record has no headline.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -58,12 +59,16 @@ def _normalised_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
+_SPACES = re.compile(r"[ \t]+")
+
+
 def _single_spaced(summary: str) -> str:
-    return "\n".join(" ".join(line.split()) for line in summary.split("\n"))
+    # Runs of spaces and tabs only: a no-break space is text, and stays in the title.
+    return _SPACES.sub(" ", summary)
 
 
-def _make_id(day: date, key: str, occurrence: int, domain: str | None) -> str:
-    """The id of a record from its day and the normalised key of its title."""
+def _make_id(day: date, title: str, occurrence: int, domain: str | None) -> str:
+    key = _normalised_key(title)
     if occurrence > 1:
         key = f"{key}\n{occurrence}"
     if domain is None:
@@ -102,14 +107,7 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
     source: str | None,
     dayfirst: bool,
     extra_months: frozenset[tuple[str, int]],
-    check_every_line: bool = True,
 ) -> tuple[list[_Record], list[Problem]]:
-    """Read the records and every problem of the lines.
-
-    With *check_every_line* false, the caller has made sure that no character in the
-    text is one a feed cannot carry, so only the lines that are not ASCII (which
-    may read as mojibake) are checked.
-    """
     records: list[_Record] = []
     problems: list[Problem] = []
     record: _Record | None = None
@@ -127,10 +125,9 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
                 record = _Record(first_line=0)
             blank_before = True
             continue
-        if check_every_line or not text.isascii():
-            bad = find_uncarried(text)
-            if bad is not None:
-                problem(number, f"character U+{ord(text[bad]):04X} cannot be carried by a feed")
+        bad = find_uncarried(text)
+        if bad is not None:
+            problem(number, f"character U+{ord(text[bad]):04X} cannot be carried by a feed")
         try:
             day = read_date_line(text, dayfirst=dayfirst, extra_months=extra_months)
         except ImpossibleDateError as exc:
@@ -173,30 +170,23 @@ def _assign_times_and_ids(
     same_day: Counter[date] = Counter()
     same_key: Counter[tuple[date, str]] = Counter()
     items: list[NewsItem] = []
-    # Records of a day are next to each other: each day's midnight is made once.
-    day: date | None = None
-    midnight = datetime.min
     for record in reversed(records):
         assert record.day is not None  # noqa: S101 - set for every record read
         summary = record.summary
         if record.headline is not None:
             title = identity = record.headline
         else:
-            title = derive_title(summary)
-            # Where a long first sentence is cut depends on its spacing; the id comes from
-            # the title of the single-spaced text, so that respacing the body keeps it.
-            identity = derive_title(_single_spaced(summary))
-        if record.day != day:
-            day = record.day
-            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            # Where a long first sentence is cut depends on its spacing: the title comes from
+            # the single-spaced text, so that respacing the body keeps the title and the id.
+            title = identity = derive_title(_single_spaced(summary))
+        midnight = datetime(record.day.year, record.day.month, record.day.day, tzinfo=zone)
         published = midnight + timedelta(seconds=same_day[record.day])
         same_day[record.day] += 1
-        normalised = _normalised_key(identity)
-        key = (record.day, normalised)
+        key = (record.day, _normalised_key(identity))
         same_key[key] += 1
         items.append(
             NewsItem(
-                id=_make_id(record.day, normalised, same_key[key], domain),
+                id=_make_id(record.day, identity, same_key[key], domain),
                 title=title,
                 summary=summary,
                 published=published,
@@ -228,12 +218,7 @@ def parse_bulletin(
     # Arguments are checked before the text, so a wrong option is not hidden by its problems.
     zone, domain, extra_months = _zone(tz), _feed_domain(feed_url), month_table(month_names)
     records, problems = _read_records(
-        _split_lines(text),
-        source=source,
-        dayfirst=dayfirst,
-        extra_months=extra_months,
-        # One search of the whole text stands for one per line when it finds nothing.
-        check_every_line=find_uncarried(text) is not None,
+        _split_lines(text), source=source, dayfirst=dayfirst, extra_months=extra_months
     )
     if problems:
         raise BulletinError(tuple(problems))
@@ -296,9 +281,5 @@ def format_bulletin(items: Iterable[NewsItem]) -> str:
 
 
 def _title_is_derived(item: NewsItem) -> bool:
-    # Left out, the title must come back from the summary, and so must the id's key.
-    return bool(item.summary) and (
-        item.title == derive_title(item.summary)
-        and _normalised_key(item.title)
-        == _normalised_key(derive_title(_single_spaced(item.summary)))
-    )
+    # Left out, the title (and so the id) must come back from the summary.
+    return bool(item.summary) and item.title == derive_title(_single_spaced(item.summary))

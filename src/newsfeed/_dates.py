@@ -56,10 +56,10 @@ _NAMED = re.compile(
 )
 
 
-# Every date line ends with a digit (\d: what str.isdecimal accepts) or with one of these, the
-# only characters that match the last of "г", "г." or "года" under re.IGNORECASE. Checking
-# the last character first spares the regular expressions the lines of prose.
-_OTHER_LAST_CHARACTERS = frozenset("гГаА.")
+# Every date line ends with a digit (\d: what str.isdecimal accepts), with "г", "г." or
+# "года"; these are the only letters that match the last of them under re.IGNORECASE.
+# Checking the end of a line first spares the regular expressions the lines of prose.
+_LAST_LETTERS = frozenset("гГаА")
 
 
 def format_date_line(day: date) -> str:
@@ -104,7 +104,9 @@ def read_date_line(
     (``2020-02-01``) are always year, month, day.
     """
     text = line.strip()
-    if not text or not (text[-1].isdecimal() or text[-1] in _OTHER_LAST_CHARACTERS):
+    # A full stop ends a date only in "г.": the character before it decides.
+    last = text[-2:-1] if text.endswith(".") else text[-1:]
+    if not (last.isdecimal() or last in _LAST_LETTERS):
         return None
     # The fields are read here rather than by dateutil, which reads "2020-06-11" as
     # 6 November when dayfirst is set, silently swaps day and month when the month

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,11 @@ def item_to_json(item: NewsItem) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+# A source's items all carry the same Source: made (and checked) once, not once per item.
+# Source is frozen, so sharing one instance is invisible to its users.
+_source = lru_cache(maxsize=1024)(Source)
+
+
 def item_from_json(text: str) -> NewsItem:
     document = json.loads(text)
     source = document["source"]
@@ -108,7 +114,7 @@ def item_from_json(text: str) -> NewsItem:
         link=document["link"],
         author=document["author"],
         categories=tuple(document["categories"]),
-        source=None if source is None else Source(title=source["title"], url=source["url"]),
+        source=None if source is None else _source(title=source["title"], url=source["url"]),
     )
 
 

@@ -153,15 +153,20 @@ def derive_title(summary: str) -> str:
             break
     sentence = sentence.strip()
     if len(sentence) > TITLE_LENGTH:
-        cut = sentence[: TITLE_LENGTH - len(_ELLIPSIS) + 1]
-        head, space, _ = cut.rpartition(" ")
-        sentence = (head if space and head else cut[:-1]).rstrip(" ,;:-–—") + _ELLIPSIS
+        sentence = _fit(sentence)
     elif sentence.endswith(".") and not sentence.endswith("..") and sentence[:-1].strip():
         sentence = sentence[:-1].rstrip()
     if reads_as_mojibake(sentence):
         # Cut out of "Ã© x. Привет", "Ã© x" reads as UTF-8 misread as Latin-1, which the
         # model refuses; the paragraph, whose lines the model took, never does.
-        if len(first_paragraph) <= TITLE_LENGTH:
-            return first_paragraph
-        return first_paragraph[: TITLE_LENGTH - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
+        return _fit(first_paragraph)
     return sentence
+
+
+def _fit(text: str) -> str:
+    """*text* if it fits in a title, else cut at the last word boundary that fits, with ``…``."""
+    if len(text) <= TITLE_LENGTH:
+        return text
+    cut = text[: TITLE_LENGTH - len(_ELLIPSIS) + 1]
+    head, space, _ = cut.rpartition(" ")
+    return (head if space and head else cut[:-1]).rstrip(" ,;:-–—") + _ELLIPSIS

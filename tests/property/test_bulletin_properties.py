@@ -68,7 +68,15 @@ def test_format_then_parse_gives_parsed_items_back(data, feed_url, tz):
     assert parse_bulletin(format_bulletin(items), feed_url=feed_url, tz=tz) == items
 
 
-@settings(max_examples=300, deadline=None)
+def test_format_then_parse_keeps_the_id_of_a_long_double_spaced_untitled_record():
+    # Found by the property above: the title is cut where the text as spaced fits, the id
+    # comes from the single-spaced text, cut a word later; written out, the title is kept
+    # as a headline, and the id is then made from it.
+    items = parse_bulletin("\n" + "ab  " * 30 + "end\n1 january 2000\n", feed_url=FEED_URL)
+    assert parse_bulletin(format_bulletin(items), feed_url=FEED_URL) == items
+
+
+@settings(max_examples=200, deadline=None)
 @given(text=st.one_of(st.text(), _arbitrary_texts(), bulletin_texts()))
 def test_any_text_gives_items_or_a_bulletin_error(text):
     # Any other exception escapes and fails the test.
@@ -87,7 +95,7 @@ def _lines(text: str) -> list[str]:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(text=st.one_of(_arbitrary_texts(), bulletin_texts()))
 def test_no_line_is_silently_lost(text):
     lines = [line.strip() for line in _lines(text)]
@@ -133,10 +141,10 @@ def test_layout_does_not_change_the_items(
 
 def test_the_sample_in_windows_layout_gives_the_same_items():
     text = SAMPLE.read_text(encoding="utf-8")
-    windows = "\ufeff" + text.replace("\n", "  \r\n").replace("\r\n\r\n", "\r\n\r\n\r\n")
-    assert parse_bulletin(windows.rstrip(), feed_url=FEED_URL) == parse_bulletin(
-        text, feed_url=FEED_URL
-    )
+    # Two blank lines for every one, trailing spaces, CRLF, a BOM and no final newline.
+    windows = "\ufeff" + text.replace("\n\n", "\n\n\n").replace("\n", "  \r\n").rstrip()
+    assert windows.count("\r\n  \r\n  \r\n") == text.count("\n\n") > 0
+    assert parse_bulletin(windows, feed_url=FEED_URL) == parse_bulletin(text, feed_url=FEED_URL)
 
 
 @settings(max_examples=150, deadline=None)

@@ -267,11 +267,12 @@ def test_ids_of_derived_titles_survive_respacing_the_body() -> None:
         "number of its Tier-1 suppliers, decided to organize separate business events."
     )
     plain = parse_bulletin(f"\n{body}\n21 may 2020\n", feed_url=FEED_URL)[0]
-    # Double spaces move the point where the long first sentence is cut.
+    # Double spaces would move the point where the long first sentence is cut: the title is
+    # derived from the single-spaced text, so neither it nor the id moves.
     spaced = parse_bulletin(f"\n{body.replace(', ', ',  ')}\n21 may 2020\n", feed_url=FEED_URL)[0]
     rewrapped_body = body.replace(" as well", "\nas well")
     rewrapped = parse_bulletin(f"\n{rewrapped_body}\n21 may 2020\n", feed_url=FEED_URL)[0]
-    assert plain.title != spaced.title
+    assert spaced.title == plain.title
     assert spaced.id == plain.id
     assert rewrapped.id == plain.id
 
@@ -355,9 +356,19 @@ def test_headline_spanning_lines() -> None:
     assert str(problem).startswith("news.txt:46: headline spans lines")
 
 
-def test_characters_a_feed_cannot_carry() -> None:
-    (problem,) = problems_of("Bell\x07 rings\n18 june 2020\n")
-    assert str(problem) == "news.txt:1: character U+0007 cannot be carried by a feed"
+@pytest.mark.parametrize(
+    ("text", "line", "code"),
+    [
+        ("Bell\x07 rings\n18 june 2020\n", 1, "0007"),
+        ("Звонок\x07\n18 june 2020\n", 1, "0007"),
+        # Mojibake is found in its own line, whatever the rest of the text holds.
+        ("Новости\n\nCafÃ© opens\n\n18 june 2020\n", 3, "00C3"),
+        ("News\n\nCafÃ© opens\n\n18 june 2020\n", 3, "00C3"),
+    ],
+)
+def test_characters_a_feed_cannot_carry(text: str, line: int, code: str) -> None:
+    (problem,) = problems_of(text)
+    assert str(problem) == f"news.txt:{line}: character U+{code} cannot be carried by a feed"
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date
 
 import pytest
 
-from newsfeed._dates import ImpossibleDateError, format_date_line, month_table, read_date_line
+from newsfeed._dates import (
+    _LAST_LETTERS,
+    ImpossibleDateError,
+    format_date_line,
+    month_table,
+    read_date_line,
+)
 
 JUNE_18 = date(2020, 6, 18)
 
@@ -186,3 +194,27 @@ def test_text_is_not_a_date_line(line: str) -> None:
 def test_format_date_line_reads_back(day: date, line: str) -> None:
     assert format_date_line(day) == line
     assert read_date_line(line) == day
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["18 ИЮНЯ 2020 Г.", "18 июня 2020 Г", "18 июня 2020 ГОДА", "١٨.٠٦.٢٠٢٠", "18 june ٢٠٢٠"],
+)
+def test_date_lines_ending_in_any_case_or_script(line: str) -> None:
+    assert read_date_line(line) == JUNE_18
+
+
+def test_the_shortcut_on_the_last_character_lets_every_date_line_through() -> None:
+    # read_date_line skips the patterns for a line that no date line could end like: every
+    # character the patterns' last digit or letter can match must be let through.
+    ending = re.compile(r"\d|г|а", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        assert (ending.fullmatch(char) is not None) == (
+            char.isdecimal() or char in _LAST_LETTERS
+        ), f"U+{code:04X}"
+
+
+@pytest.mark.parametrize("line", ["Text.", ".", "г", "June 2020.", "18 june 2020."])
+def test_lines_ending_like_no_date(line: str) -> None:
+    assert read_date_line(line) is None

@@ -7,7 +7,6 @@ parsed by someone else's code, and no duplicates when the feed is rebuilt.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from newsfeed import load_bulletin
+from serving import newsfeed_serve
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
 FEED_BASE = "https://example.org/news/"
@@ -62,23 +62,8 @@ def served(tmp_path: Path) -> Iterator[str]:
     """The base URL of a ``newsfeed serve`` of *tmp_path*/public."""
     public = tmp_path / "public"
     public.mkdir()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newsfeed", "serve", str(public), "--port", "0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stderr is not None
-        line = server.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert match, line
-        yield match.group()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stderr is not None:
-            server.stderr.close()
+    with newsfeed_serve(public) as url:
+        yield url
 
 
 def reload(tmp_path: Path, url: str) -> list[tuple[str, str, int]]:

@@ -1,7 +1,6 @@
 """`newsfeed serve`: the preview server, started as a user would, asked over real HTTP."""
 
 import gzip
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ import httpx
 import pytest
 
 import newsfeed
+from serving import newsfeed_serve
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
 
@@ -29,22 +29,8 @@ def site(tmp_path_factory):
     (folder / "feed.json").write_bytes(newsfeed.to_json_feed(feed))
     (folder / "index.html").write_text("<!DOCTYPE html><title>News</title>")
     (folder.parent / "secret.txt").write_text("not to be served")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "newsfeed", "serve", str(folder), "--port", "0"],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stderr is not None
-        line = server.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert match, line
-        yield match.group()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if server.stderr is not None:
-            server.stderr.close()
+    with newsfeed_serve(folder) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LINTED := src tests examples $(wildcard benchmarks)
 
 .PHONY: demo test lint bench clean
 
@@ -17,8 +18,8 @@ demo: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" examples/publish.sh
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy --strict src
 
 test: lint

@@ -101,7 +101,11 @@ def test_the_cluster_example_runs_offline_and_writes_three_outputs(cluster: Path
     assert feeds[0].info.title == "Automotive cluster news"
     summary = first.stderr.strip().splitlines()[-1]
     assert summary.startswith("3 sources: 3 ok;")
-    assert f"{len(feeds[0].items)} in the feed; 4 files rewritten" in summary
+    # The three feeds, the page, and the example's archive documents, all written new.
+    assert config.output.archive is not None
+    written = [*outputs, config.output.html, *config.output.archive.iterdir()]
+    assert all(path is not None and path.is_file() for path in written)
+    assert f"{len(feeds[0].items)} in the feed; {len(written)} files rewritten" in summary
 
     second = newsfeed("aggregate", cluster)
 

@@ -20,13 +20,14 @@ from newsfeed._errors import (
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._ingest import parse_feed
-from newsfeed._model import Feed, FeedInfo, NewsItem, Source
+from newsfeed._model import ArchiveLinks, Feed, FeedInfo, NewsItem, Source
 from newsfeed._text import derive_title
 from newsfeed._websub import HubPing
 
 __version__ = _version("newsfeed")
 
 __all__ = [
+    "ArchiveLinks",
     "BulletinError",
     "Config",
     "ConfigError",

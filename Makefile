@@ -1,6 +1,7 @@
 # Two commands do all setup on a fresh machine:
 #   make demo   builds the bundled example into public/ (RSS, Atom, JSON Feed)
 #   make test   lint, type-check and the whole test suite
+#   make bench  speed and memory against feedgen, feedparser and reader (not a test)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -24,6 +25,14 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest --cov --cov-branch --cov-report=term -n auto
+
+# The bench group (reader, py-spy) is installed here only: the test suite never needs it.
+$(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet --group bench
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) public .pytest_cache .mypy_cache .ruff_cache .coverage

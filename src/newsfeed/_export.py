@@ -146,7 +146,10 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     generator.updated(updated)
     generator.lastBuildDate(updated)
     if rss:
-        generator.load_extension("dc", atom=False, rss=True)
+        # Authors go in dc:creator. feedgen's extension hooks run on every entry, a third of
+        # the RSS export's time (docs/performance.md): loaded only when an author needs it.
+        if info.author is not None or any(item.author for item in feed.items):
+            generator.load_extension("dc", atom=False, rss=True)
         if info.author is not None:
             generator.dc.dc_creator(info.author)
     else:

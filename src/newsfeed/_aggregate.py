@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from newsfeed._archive import archive_pages, split_current
-from newsfeed._bulletin import load_bulletin
+from newsfeed._bulletin import decode_bulletin
 from newsfeed._config import Config, SourceConfig, SourceKind
 from newsfeed._errors import BulletinError, FeedParseError
 from newsfeed._export import to_atom, to_json_feed, to_rss
@@ -138,9 +138,11 @@ class _Run:
         outcome: Outcome,
         detail: str | None = None,
     ) -> SourceReport:
-        undated = read.undated if read is not None else frozenset()
-        if read is not None:
-            undated = frozenset(_global_id(source.key, entry_id) for entry_id in undated)
+        undated = (
+            frozenset(_global_id(source.key, entry_id) for entry_id in read.undated)
+            if read is not None
+            else frozenset()
+        )
         new = self.store.save(
             replace(
                 state,
@@ -193,12 +195,14 @@ class _Run:
         read: ReadFeed | None = None
         if source.kind is SourceKind.BULLETIN:
             try:
-                items: Sequence[NewsItem] = load_bulletin(
-                    path, feed_url=self.config.info.feed_url, tz=source.timezone
+                # The bytes already read and hashed: reading the file again could parse
+                # another version than the one whose hash is stored.
+                items: Sequence[NewsItem] = decode_bulletin(
+                    data, source=str(path), feed_url=self.config.info.feed_url, tz=source.timezone
                 )
             except BulletinError as exc:
                 return self.fail(source, state, "; ".join(str(p) for p in exc.problems[:3]))
-            except (OSError, ValueError) as exc:
+            except ValueError as exc:  # an unknown time zone or feed_url host
                 return self.fail(source, state, f"{path}: {exc}")
         else:
             parsed = _read_untrusted(data, url=None, now=self.now)

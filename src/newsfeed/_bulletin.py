@@ -234,18 +234,37 @@ def load_bulletin(
     month_names: Mapping[str, int] | None = None,
 ) -> list[NewsItem]:
     """Read and parse a bulletin file (UTF-8, with or without BOM)."""
-    data = Path(path).read_bytes()
+    return decode_bulletin(
+        Path(path).read_bytes(),
+        source=str(path),
+        feed_url=feed_url,
+        tz=tz,
+        dayfirst=dayfirst,
+        month_names=month_names,
+    )
+
+
+def decode_bulletin(
+    data: bytes,
+    *,
+    source: str,
+    feed_url: str | None = None,
+    tz: str | tzinfo = "UTC",
+    dayfirst: bool = True,
+    month_names: Mapping[str, int] | None = None,
+) -> list[NewsItem]:
+    """Parse a bulletin's bytes, as read from *source*; bytes that are not UTF-8 are a problem."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         # Counted as the parser counts lines, so that CR-only files get the right number.
         line = len(_split_lines(data[: exc.start].decode("utf-8")))
         problem = Problem(
-            source=str(path), line=line, message=f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
+            source=source, line=line, message=f"not valid UTF-8 (byte 0x{data[exc.start]:02x})"
         )
         raise BulletinError((problem,)) from exc
     return parse_bulletin(
-        text, feed_url=feed_url, tz=tz, dayfirst=dayfirst, month_names=month_names, source=str(path)
+        text, feed_url=feed_url, tz=tz, dayfirst=dayfirst, month_names=month_names, source=source
     )
 
 

@@ -172,7 +172,9 @@ def _toml_value(value: object) -> str:
 
 
 def _toml_table(header: str, values: Mapping[str, object]) -> str:
-    return header + "\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items()) + "\n"
+    # A None value leaves the key out, so that a test can ask for the built-in default.
+    lines = "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items() if v is not None)
+    return f"{header}\n{lines}\n"
 
 
 class Aggregation:
@@ -313,14 +315,19 @@ class FeedServer:
     (sleep before answering) without holding up the others, as real servers do.
     """
 
-    def __init__(self, routes: Mapping[str, Callable[[], Answer]]) -> None:
+    def __init__(
+        self, routes: Mapping[str, Callable[[], Answer]], *, host: str = "127.0.0.1"
+    ) -> None:
         self.routes = dict(routes)
         self.requests: list[str] = []
+        #: The Host header of each request, in order.
+        self.hosts: list[str | None] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.requests.append(self.path)
+                outer.hosts.append(self.headers["Host"])
                 route = outer.routes.get(self.path)
                 status, headers, body = route() if route else (404, {}, b"")
                 self.send_response(status)
@@ -339,13 +346,14 @@ class FeedServer:
             def handle_error(self, *_: object) -> None:
                 pass  # a client killed mid-answer is what some tests do
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.host = host
+        self.server = Server((host, 0), Handler)
         self.port: int = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def close(self) -> None:
         self.server.shutdown()

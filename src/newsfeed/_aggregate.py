@@ -1,7 +1,13 @@
 """The aggregator: fetch every source, keep what it gives in the state, publish the merged feed.
 
-config -> fetch/read each source -> ingest -> store (one transaction per source)
+config -> fetch/read each source -> ingest -> bound (entries, field length)
+       -> store (one transaction per source)
        -> merge stored items (dedupe, sort, cap) -> export -> atomic writes
+
+Politeness lives in the state: after a fetch, a source is not fetched again
+before its ``Cache-Control: max-age`` is over, before its ``Retry-After``, or,
+after failures, before an exponential backoff; each wait gets a little jitter,
+so that sources first added together do not stay in step.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 from newsfeed._archive import archive_pages, split_current
 from newsfeed._bulletin import decode_bulletin
-from newsfeed._config import Config, SourceConfig, SourceKind
+from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind
 from newsfeed._errors import BulletinError, FeedParseError
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
@@ -32,6 +39,8 @@ from newsfeed._websub import HubPing, publish
 
 # Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per source.
 _ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
+# Waits are lengthened by up to this fraction, at random.
+_JITTER = 0.1
 
 
 class Outcome(Enum):
@@ -58,8 +67,10 @@ class SourceReport:
     skipped_entries: int = 0
     #: The error, the new URL, or why the source was not fetched.
     detail: str | None = None
-    #: What the source was read despite (recovered XML, removed characters).
+    #: What the source was read despite (recovered XML, removed characters, limits).
     warnings: tuple[str, ...] = ()
+    #: Failures in a row, this run's included: a source waiting out its backoff still has them.
+    failures: int = 0
 
     @property
     def succeeded(self) -> bool:
@@ -68,8 +79,14 @@ class SourceReport:
 
     @property
     def failed(self) -> bool:
-        """The source could not be read, or is gone; a deferred source has not failed."""
-        return self.outcome in {Outcome.ERROR, Outcome.GONE}
+        """The source could not be read, is gone, or waits out the backoff after failures.
+
+        A source deferred by its server (``Cache-Control``) or by the run's time
+        limit has not failed.
+        """
+        return self.outcome in {Outcome.ERROR, Outcome.GONE} or (
+            self.outcome is Outcome.DEFERRED and self.failures > 0
+        )
 
     def __str__(self) -> str:
         text = f"{self.name}: {self.outcome.value}"
@@ -81,7 +98,7 @@ class SourceReport:
             text += f": {self.detail}"
         notes = list(self.warnings)
         if self.skipped_entries:
-            notes.append(f"{self.skipped_entries} entries skipped")
+            notes.append(f"{_entries(self.skipped_entries)} skipped")
         return text + "".join(f"; warning: {note}" for note in notes)
 
 
@@ -113,6 +130,61 @@ def _global_id(source_key: str, entry_id: str) -> str:
     return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, source_key + chr(10) + entry_id)}"
 
 
+def _entries(count: int) -> str:
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    # At a word break, when there is one in the second half; the break itself is dropped.
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def _bounded(
+    items: Sequence[NewsItem], fetch: FetchSettings
+) -> tuple[list[NewsItem], list[str], int]:
+    """The items a source may keep, warnings about what was cut, and how many were left out.
+
+    A title or summary over ``max_field_length`` is shortened; an entry whose id,
+    link, author, categories or source are over it is left out, since these
+    cannot be cut and stay true. Past ``max_entries``, the newest are kept.
+    """
+    limit = fetch.max_field_length
+    kept: list[NewsItem] = []
+    shortened = left_out = 0
+    for item in items:
+        source = (item.source.title or "", item.source.url) if item.source else ()
+        if any(
+            len(value) > limit
+            for value in (item.id, item.link or "", item.author or "", *item.categories, *source)
+        ):
+            left_out += 1
+            continue
+        if len(item.title) > limit or len(item.summary) > limit:
+            shortened += 1
+            item = replace(  # noqa: PLW2901 - the shortened item replaces the long one
+                item, title=_shorten(item.title, limit), summary=_shorten(item.summary, limit)
+            )
+        kept.append(item)
+    warnings = []
+    if left_out:
+        warnings.append(
+            f"{_entries(left_out)} left out: an id, link, author or category over {limit}"
+            " characters (max_field_length)"
+        )
+    if shortened:
+        warnings.append(f"{_entries(shortened)} shortened to {limit} characters (max_field_length)")
+    if len(kept) > fetch.max_entries:
+        warnings.append(f"{_entries(len(kept))}: the {fetch.max_entries} newest kept (max_entries)")
+        kept = sorted(kept, key=lambda item: item.published, reverse=True)[: fetch.max_entries]
+    return kept, warnings, left_out
+
+
 def _attributed(read: ReadFeed, source_key: str, url: str | None) -> list[NewsItem]:
     info = read.feed.info
     attribution = Source(title=info.title, url=url) if url else None
@@ -127,6 +199,22 @@ class _Run:
 
     def __init__(self, config: Config, store: Store, now: datetime) -> None:
         self.config, self.store, self.now = config, store, now
+        self.random = random.Random()  # noqa: S311 - spreading waits, not security
+
+    def after(self, wait: timedelta) -> datetime:
+        """The time *wait* from now, lengthened by the jitter, to the second."""
+        seconds = wait.total_seconds() * (1 + _JITTER * self.random.random())
+        return self.now + timedelta(seconds=round(seconds))
+
+    def backoff(self, state: SourceState) -> datetime | None:
+        """When to try a source again that has just failed once more than *state* says."""
+        fetch = self.config.fetch
+        if fetch.backoff_seconds <= 0:
+            return None
+        # Bounded before it is computed: a source failing for years must not overflow.
+        doublings = min(state.failures, 64)
+        wait = min(fetch.backoff_seconds * 2.0**doublings, fetch.max_backoff_seconds)
+        return self.after(timedelta(seconds=wait))
 
     def save_items(
         self,
@@ -137,7 +225,9 @@ class _Run:
         *,
         outcome: Outcome,
         detail: str | None = None,
+        next_fetch: datetime | None = None,
     ) -> SourceReport:
+        kept, limit_warnings, left_out = _bounded(items, self.config.fetch)
         undated = (
             frozenset(_global_id(source.key, entry_id) for entry_id in read.undated)
             if read is not None
@@ -150,9 +240,9 @@ class _Run:
                 error=None,
                 last_fetched=self.now,
                 failures=0,
-                next_fetch=None,
+                next_fetch=next_fetch,
             ),
-            items,
+            kept,
             now=self.now,
             undated=undated,
         )
@@ -160,27 +250,28 @@ class _Run:
             name=source.name,
             outcome=outcome,
             new_items=new,
-            skipped_entries=read.skipped if read is not None else 0,
+            skipped_entries=(read.skipped if read is not None else 0) + left_out,
             detail=detail,
-            warnings=read.warnings if read is not None else (),
+            warnings=(*(read.warnings if read is not None else ()), *limit_warnings),
         )
 
     def fail(
         self, source: SourceConfig, state: SourceState, reason: str, **changes: object
     ) -> SourceReport:
         outcome = Outcome.GONE if changes.get("gone") else Outcome.ERROR
+        failures = state.failures + 1
         self.store.save(
             replace(
                 state,
                 status=outcome.value,
                 error=reason,
                 last_fetched=self.now,
-                failures=state.failures + 1,
+                failures=failures,
                 **changes,  # type: ignore[arg-type]
             ),
             now=self.now,
         )
-        return SourceReport(name=source.name, outcome=outcome, detail=reason)
+        return SourceReport(name=source.name, outcome=outcome, detail=reason, failures=failures)
 
     def local(self, source: SourceConfig) -> SourceReport:
         state = self.store.source(source.key)
@@ -223,11 +314,20 @@ class _Run:
         failure = _failure(result, read)
         if failure is not None:
             reason, changes = failure
+            if not changes:
+                changes = {"next_fetch": self.backoff(state)}
             return self.fail(source, state, reason, **changes)
+        next_fetch = None if result.fresh_for is None else self.after(result.fresh_for)
         if not isinstance(read, ReadFeed):  # not modified: the stored items stand
             outcome = Outcome.MOVED if result.moved_to else Outcome.NOT_MODIFIED
             return self.save_items(
-                source, replace(state, url=url), None, (), outcome=outcome, detail=result.moved_to
+                source,
+                replace(state, url=url),
+                None,
+                (),
+                outcome=outcome,
+                detail=result.moved_to,
+                next_fetch=next_fetch,
             )
         outcome = Outcome.MOVED if result.moved_to else Outcome.OK
         state = replace(
@@ -238,19 +338,30 @@ class _Run:
             title=read.feed.info.title,
         )
         items = _attributed(read, source.key, url)
-        return self.save_items(source, state, read, items, outcome=outcome, detail=url)
+        return self.save_items(
+            source, state, read, items, outcome=outcome, detail=url, next_fetch=next_fetch
+        )
 
     def deferred(self, source: SourceConfig, state: SourceState) -> SourceReport | None:
         """A report for a source that is not to be fetched now, or ``None`` to fetch it."""
         if state.gone:
             return SourceReport(
-                name=source.name, outcome=Outcome.GONE, detail=state.error or "HTTP 410 Gone"
+                name=source.name,
+                outcome=Outcome.GONE,
+                detail=state.error or "HTTP 410 Gone",
+                failures=state.failures,
             )
         if state.next_fetch is not None and state.next_fetch > self.now:
+            if state.error is None:
+                why = "its last answer is fresh until then (Cache-Control: max-age)"
+            else:
+                times = "once" if state.failures == 1 else f"{state.failures} times in a row"
+                why = f"failed {times}, last: {state.error}"
             return SourceReport(
                 name=source.name,
                 outcome=Outcome.DEFERRED,
-                detail=f"not before {state.next_fetch.isoformat()} ({state.error})",
+                detail=f"not before {state.next_fetch.isoformat()} ({why})",
+                failures=state.failures,
             )
         return None
 
@@ -258,7 +369,7 @@ class _Run:
         self, sources: Sequence[SourceConfig], progress: Callable[[int, int], None] | None
     ) -> dict[str, SourceReport]:
         reports: dict[str, SourceReport] = {}
-        requests: list[FetchRequest] = []
+        due: list[tuple[SourceState, FetchRequest]] = []
         by_key = {source.key: source for source in sources}
         for source in sources:
             state = self.store.source(source.key)
@@ -266,14 +377,17 @@ class _Run:
             if waiting is not None:
                 reports[source.key] = waiting
                 continue
-            requests.append(
-                FetchRequest(
-                    key=source.key,
-                    url=state.url or source.location,
-                    etag=state.etag,
-                    last_modified=state.last_modified,
-                )
+            request = FetchRequest(
+                key=source.key,
+                url=state.url or source.location,
+                etag=state.etag,
+                last_modified=state.last_modified,
             )
+            due.append((state, request))
+        # Least recently fetched first: when max_run_seconds cuts runs short, the sources
+        # left over are the first fetched next time, instead of the same ones always waiting.
+        due.sort(key=lambda pair: pair[0].last_fetched or datetime.min.replace(tzinfo=UTC))
+        requests = [request for _, request in due]
         finished = 0
 
         def tick() -> None:
@@ -285,6 +399,12 @@ class _Run:
         async for request, result in fetch_each(
             requests, self.config.fetch, now=self.now, done=tick
         ):
+            if result.status is FetchStatus.NOT_FETCHED:
+                # Not the source's fault: its state stays as it was, to be fetched next run.
+                reports[request.key] = SourceReport(
+                    name=by_key[request.key].name, outcome=Outcome.DEFERRED, detail=result.error
+                )
+                continue
             read: ReadFeed | FeedParseError | None = None
             if result.status is FetchStatus.OK:
                 # feedparser is CPU-bound: parsing in a thread lets the other fetches go on.

@@ -20,6 +20,7 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -233,10 +234,13 @@ def _sources(args: argparse.Namespace) -> int:
                 states = {state.key: state for state in store.sources()}
         except sqlite3.Error as exc:
             return _state_unusable(config.output.state, exc)
-    rows = [("NAME", "URL", "LAST FETCH", "STATUS", "ITEMS", "LAST ERROR")]
+    now = datetime.now(UTC)
+    rows = [("NAME", "URL", "LAST FETCH", "STATUS", "ITEMS", "NEXT TRY", "LAST ERROR")]
     for source in config.sources:
         state = states.get(source.key)
         fetched = state.last_fetched if state else None
+        # A source waiting (backoff, Retry-After, Cache-Control) shows when it is next fetched.
+        waits_until = state.next_fetch if state else None
         rows.append(
             (
                 source.name,
@@ -244,6 +248,9 @@ def _sources(args: argparse.Namespace) -> int:
                 fetched.strftime("%Y-%m-%d %H:%M") if fetched else "never",
                 (state.status or "-") if state else "-",
                 str(state.items) if state else "0",
+                waits_until.strftime("%Y-%m-%d %H:%M:%S")
+                if waits_until and waits_until > now
+                else "-",
                 (state.error or "") if state else "",
             )
         )

@@ -68,6 +68,24 @@ class FetchSettings:
     concurrency: int = 32
     #: Connections open to one host at the same time.
     per_host: int = 1
+    #: Seconds the fetching part of a run may take in all; sources not fetched by then wait
+    #: for the next run, with their state untouched.
+    max_run_seconds: float = 300.0
+    #: Entries kept from one source, the newest first; the rest are left out with a warning.
+    max_entries: int = 500
+    #: Characters one field of an entry may hold: a longer title or summary is shortened,
+    #: an entry with a longer id, link, author or category is left out, with a warning.
+    max_field_length: int = 100_000
+    #: The longest ``Cache-Control: max-age`` honoured as the least time between two fetches
+    #: of a source, in seconds; 0 fetches on every run whatever the server asks.
+    max_cache_seconds: float = 3600.0
+    #: The wait after a source's first failure, in seconds; it doubles with each further one.
+    backoff_seconds: float = 60.0
+    #: The longest wait after failures or a ``Retry-After``, in seconds.
+    max_backoff_seconds: float = 86400.0
+    #: Whether sources may resolve to loopback, private, link-local or other non-public
+    #: addresses (set by ``allow_private`` in ``[feed]``).
+    allow_private: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,7 +229,7 @@ def _source(path: Path, index: int, data: object) -> SourceConfig:
     return SourceConfig(name=name or location, kind=kind, location=location, timezone=timezone)
 
 
-def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None]:
+def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None, bool]:
     table = _Table(path, "feed", data)
     title = table.require("title", str)
     feed_url = table.get("feed_url", str)
@@ -231,24 +249,38 @@ def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None]:
         raise table.error("title", str(exc)) from exc
     max_items = table.positive("max_items", int, 100)
     max_age_days = table.positive("max_age_days", int, None)
+    # Allowed unless turned off: local use (a feed on localhost) works out of the box.
+    allow_private = table.get("allow_private", bool) is not False
     table.finish()
     assert max_items is not None  # noqa: S101 - it has a default
-    return info, max_items, max_age_days
+    return info, max_items, max_age_days, allow_private
 
 
-def _fetch(path: Path, data: object) -> FetchSettings:
+def _fetch(path: Path, data: object, *, allow_private: bool) -> FetchSettings:
     table = _Table(path, "fetch", data)
     defaults = FetchSettings()
+
+    def setting(key: str, kind: type[_T], *, zero: bool = False) -> _T:
+        default: _T = getattr(defaults, key)
+        value = table.get(key, kind, default) if zero else table.positive(key, kind, default)
+        if zero and value is not None and value < 0:  # type: ignore[operator]
+            raise table.error(key, f"must be 0 or more, not {value}")
+        return default if value is None else value
+
     settings = FetchSettings(
-        timeout=table.positive("timeout", float, defaults.timeout) or defaults.timeout,
-        max_seconds=table.positive("max_seconds", float, defaults.max_seconds)
-        or defaults.max_seconds,
-        max_bytes=table.positive("max_bytes", int, defaults.max_bytes) or defaults.max_bytes,
-        max_redirects=table.positive("max_redirects", int, defaults.max_redirects)
-        or defaults.max_redirects,
-        concurrency=table.positive("concurrency", int, defaults.concurrency)
-        or defaults.concurrency,
-        per_host=table.positive("per_host", int, defaults.per_host) or defaults.per_host,
+        timeout=setting("timeout", float),
+        max_seconds=setting("max_seconds", float),
+        max_bytes=setting("max_bytes", int),
+        max_redirects=setting("max_redirects", int),
+        concurrency=setting("concurrency", int),
+        per_host=setting("per_host", int),
+        max_run_seconds=setting("max_run_seconds", float),
+        max_entries=setting("max_entries", int),
+        max_field_length=setting("max_field_length", int),
+        max_cache_seconds=setting("max_cache_seconds", float, zero=True),
+        backoff_seconds=setting("backoff_seconds", float, zero=True),
+        max_backoff_seconds=setting("max_backoff_seconds", float, zero=True),
+        allow_private=allow_private,
     )
     table.finish()
     return settings
@@ -285,7 +317,7 @@ def load_config(path: str | Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(config_path), "", f"not valid TOML: {exc}") from exc
     top = _Table(config_path, "", data)
-    info, max_items, max_age_days = _feed(config_path, top.require("feed", dict))
+    info, max_items, max_age_days, allow_private = _feed(config_path, top.require("feed", dict))
     raw_sources = top.require("source", list)
     if not raw_sources:
         raise top.error("source", "at least one [[source]] is needed")
@@ -294,7 +326,7 @@ def load_config(path: str | Path) -> Config:
     for index, key in enumerate(keys, 1):
         if keys.index(key) != index - 1:
             raise top.error(f"source[{index}]", f"the same source as source[{keys.index(key) + 1}]")
-    fetch = _fetch(config_path, top.get("fetch", dict, {}))
+    fetch = _fetch(config_path, top.get("fetch", dict, {}), allow_private=allow_private)
     output = _output(config_path, top.require("output", dict))
     if output.archive is not None and info.feed_url is None:
         # Archive documents link each other and the current feed by URL.

@@ -2,14 +2,22 @@
 
 feedparser never fetches: this module hands it bytes. Each fetch has connect
 and read timeouts and an overall deadline, so a slow or trickling server costs
-its own source's time only; bodies are streamed and capped; redirects are
-followed by hand, so permanent moves are noticed and non-HTTP targets refused.
+its own source's time only, and the run as a whole has a deadline too; bodies
+are streamed and capped; redirects are followed by hand, so permanent moves are
+noticed and non-HTTP targets refused. With ``allow_private`` off, every hop's
+host is resolved here, refused if any of its addresses is not public, and
+connected to at the address that was checked, so DNS cannot change its answer
+between the check and the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
+import ipaddress
+import re
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +44,8 @@ class FetchStatus(Enum):
     GONE = "gone"
     RETRY_LATER = "retry later"
     ERROR = "error"
+    #: The run's time (``max_run_seconds``) was up before this source's turn ended.
+    NOT_FETCHED = "not fetched"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,8 +69,12 @@ class FetchResult:
     moved_to: str | None = None
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    #: When the server asked not to be fetched before (429/503 with Retry-After).
+    #: When the server asked not to be fetched before (429/503 with Retry-After), at most
+    #: ``max_backoff_seconds`` away.
     retry_at: datetime | None = None
+    #: How long the server said its answer stays fresh (``Cache-Control: max-age``, 200 or
+    #: 304), at most ``max_cache_seconds``; ``None`` when it did not say or said not to cache.
+    fresh_for: timedelta | None = None
     #: Why the fetch failed, in a few words.
     error: str | None = None
 
@@ -85,8 +99,54 @@ def retry_after(value: str | None, now: datetime) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
+_NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-cache|no-store)\s*(?:[,=]|$)", re.IGNORECASE)
+
+
+def fresh_for(cache_control: str | None, cap: float) -> timedelta | None:
+    """How long a response stays fresh by its ``Cache-Control``, at most *cap* seconds."""
+    if not cache_control or cap <= 0 or _NO_CACHE.search(cache_control):
+        return None
+    match = _MAX_AGE.search(cache_control)
+    if match is None or int(match.group(1)) == 0:
+        return None
+    return timedelta(seconds=min(int(match.group(1)), cap))
+
+
 class BodyTooLargeError(Exception):
     """A response body went past the configured cap."""
+
+
+class UnsafeAddressError(Exception):
+    """A host resolves to an address sources may not have (``allow_private = false``)."""
+
+
+def is_public(address: str) -> bool:
+    """Whether an IP address is on the public internet: not loopback, private, link-local
+    (cloud metadata services live there), shared, multicast, reserved or unspecified."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 zone says where, not what
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def _public_address(url: httpx.URL) -> str:
+    """Resolve *url*'s host; its first address if every address it has is public."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(
+            url.host, port, type=socket.SOCK_STREAM
+        )
+    except OSError as exc:
+        raise httpx.ConnectError(f"cannot resolve {url.host}: {exc}") from exc
+    addresses = [str(info[4][0]) for info in found]
+    for address in addresses:
+        if not is_public(address):
+            raise UnsafeAddressError(
+                f"{url.host} resolves to the non-public address {address}"
+                " (refused: allow_private = false)"
+            )
+    return addresses[0]
 
 
 async def _read_capped(response: httpx.Response, limit: int) -> bytes:
@@ -112,13 +172,32 @@ def _validators(request: FetchRequest) -> dict[str, str]:
     return headers
 
 
+async def _send(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], settings: FetchSettings
+) -> httpx.Request:
+    """The request for *url*: to the checked address of its host, when private ones are refused."""
+    target = httpx.URL(url)
+    if settings.allow_private:
+        return client.build_request("GET", target, headers=headers)
+    address = await _public_address(target)
+    # The Host header and the TLS server name stay the host's, so virtual hosting and
+    # certificate checks work as if the name had been connected to.
+    return client.build_request(
+        "GET",
+        target.copy_with(host=address),
+        headers={**headers, "Host": target.netloc.decode("ascii")},
+        extensions={"sni_hostname": target.host},
+    )
+
+
 async def _fetch_one(  # noqa: PLR0911 - one early return per HTTP outcome
     client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings, now: datetime
 ) -> FetchResult:
     url = request.url
     permanent = True
     for _ in range(settings.max_redirects + 1):
-        async with client.stream("GET", url, headers=_validators(request)) as response:
+        sent = await _send(client, url, _validators(request), settings)
+        async with contextlib.aclosing(await client.send(sent, stream=True)) as response:
             status = response.status_code
             if status in _REDIRECTS and "location" in response.headers:
                 target = urljoin(url, response.headers["location"])
@@ -128,16 +207,24 @@ async def _fetch_one(  # noqa: PLR0911 - one early return per HTTP outcome
                 url = target
                 continue
             moved_to = url if permanent and url != request.url else None
+            fresh = fresh_for(response.headers.get("cache-control"), settings.max_cache_seconds)
             if status == httpx.codes.NOT_MODIFIED:
-                return FetchResult(status=FetchStatus.NOT_MODIFIED, url=url, moved_to=moved_to)
+                return FetchResult(
+                    status=FetchStatus.NOT_MODIFIED, url=url, moved_to=moved_to, fresh_for=fresh
+                )
             if status == httpx.codes.GONE:
                 return FetchResult(status=FetchStatus.GONE, url=url, error="HTTP 410 Gone")
             reason = f"HTTP {status} {response.reason_phrase}".strip()
             if status in {httpx.codes.TOO_MANY_REQUESTS, httpx.codes.SERVICE_UNAVAILABLE}:
                 when = retry_after(response.headers.get("retry-after"), now)
                 if when is not None:
+                    # A server cannot put a source to sleep for longer than failures would.
+                    latest = now + timedelta(seconds=settings.max_backoff_seconds)
                     return FetchResult(
-                        status=FetchStatus.RETRY_LATER, url=url, retry_at=when, error=reason
+                        status=FetchStatus.RETRY_LATER,
+                        url=url,
+                        retry_at=min(when, latest),
+                        error=reason,
                     )
             if status != httpx.codes.OK:
                 return _error(request, reason)
@@ -148,6 +235,7 @@ async def _fetch_one(  # noqa: PLR0911 - one early return per HTTP outcome
                 moved_to=moved_to,
                 body=body,
                 headers=dict(response.headers.items()),
+                fresh_for=fresh,
             )
     return _error(request, f"more than {settings.max_redirects} redirects")
 
@@ -163,7 +251,7 @@ def _describe(exc: Exception, settings: FetchSettings) -> str:
         return f"timed out after {settings.timeout:g} s ({type(exc).__name__})"
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect: {exc or type(exc).__name__}"
-    if isinstance(exc, BodyTooLargeError):
+    if isinstance(exc, BodyTooLargeError | UnsafeAddressError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
@@ -179,7 +267,9 @@ async def fetch_each(
 
     At most ``settings.concurrency`` fetches run at once, and at most
     ``settings.per_host`` to one host. A failure of any kind is that request's
-    :attr:`FetchStatus.ERROR` result, never an exception.
+    :attr:`FetchStatus.ERROR` result, never an exception. Requests still running
+    or waiting ``settings.max_run_seconds`` after the start (including the time
+    the caller takes between results) end as :attr:`FetchStatus.NOT_FETCHED`.
     """
     overall = asyncio.Semaphore(settings.concurrency)
     per_host: dict[str, asyncio.Semaphore] = {}
@@ -209,9 +299,32 @@ async def fetch_each(
             return request, result
 
         tasks = [asyncio.create_task(run(request)) for request in requests]
+        unanswered = {id(request): task for request, task in zip(requests, tasks, strict=True)}
         try:
-            for next_done in asyncio.as_completed(tasks):
-                yield await next_done
+            for next_done in asyncio.as_completed(tasks, timeout=settings.max_run_seconds):
+                try:
+                    answer = await next_done
+                except TimeoutError:
+                    break
+                del unanswered[id(answer[0])]
+                yield answer
+            # Time is up: what finished meanwhile still counts, the rest waits for the next run.
+            for request in requests:
+                task = unanswered.get(id(request))
+                if task is None:
+                    continue
+                if task.done() and not task.cancelled():
+                    yield task.result()
+                else:
+                    yield request, _not_fetched(request, settings)
         finally:
             for task in tasks:
                 task.cancel()
+
+
+def _not_fetched(request: FetchRequest, settings: FetchSettings) -> FetchResult:
+    return FetchResult(
+        status=FetchStatus.NOT_FETCHED,
+        url=request.url,
+        error=f"not fetched: the run's {settings.max_run_seconds:g} s (max_run_seconds) were up",
+    )

@@ -18,6 +18,7 @@ import time
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 
@@ -134,11 +135,16 @@ def test_exit_1_when_every_source_fails(tmp_path: Path, server: FeedServer) -> N
         ]
     )
 
-    for quiet in ([], ["-q"]):
+    # The second run finds the URL source waiting out its backoff: still failing, still told.
+    for quiet, broken in (
+        ([], "broken: error: HTTP 500"),
+        (["-q"], "broken: deferred: not before"),
+    ):
         result = newsfeed("aggregate", *quiet, setup.config_path)
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr
-        assert "broken: error: HTTP 500" in result.stderr
+        assert broken in result.stderr
+        assert "failed once, last: HTTP 500" in result.stderr or not quiet
         assert "missing: error: " in result.stderr
 
 
@@ -334,20 +340,26 @@ def test_sources_prints_each_sources_state(tmp_path: Path, server: FeedServer) -
     assert after.returncode == 0, after.stderr
     assert during.stdout == after.stdout
     header, *rows = after.stdout.splitlines()
-    assert header.split() == ["NAME", "URL", "LAST", "FETCH", "STATUS", "ITEMS", "LAST", "ERROR"]
+    assert header.split() == [
+        *("NAME", "URL", "LAST", "FETCH", "STATUS", "ITEMS", "NEXT", "TRY", "LAST", "ERROR")
+    ]
     row = dict(zip(["good", "broken", "moved", "local"], rows, strict=True))
     assert server.url("/good") in row["good"]
-    assert row["good"].split()[-2:] == ["ok", "2"]
+    assert row["good"].split()[-3:] == ["ok", "2", "-"]
     assert server.url("/broken") in row["broken"]
-    assert row["broken"].split()[4:7] == ["error", "0", "HTTP"]
+    status, items, day, clock, error = row["broken"].split()[4:9]
+    assert (status, items, error) == ("error", "0", "HTTP")
+    # Its backoff ends a minute or so after the run: shown to the second, in UTC.
+    retry = datetime.fromisoformat(f"{day}T{clock}+00:00")
+    assert timedelta(seconds=30) < retry - datetime.now(UTC) <= timedelta(seconds=66)
     assert row["broken"].endswith("HTTP 500 Internal Server Error")
     assert server.url("/new") in row["moved"]
-    assert row["moved"].split()[-2:] == ["moved", "1"]
+    assert row["moved"].split()[-3:] == ["moved", "1", "-"]
     assert str(tmp_path / "local.json") in row["local"]
-    assert row["local"].split()[-2:] == ["ok", "1"]
+    assert row["local"].split()[-3:] == ["ok", "1", "-"]
     # Before any run every source is listed, never fetched.
-    assert [line.split()[-3:] for line in before.stdout.splitlines()[1:]] == [
-        ["never", "-", "0"]
+    assert [line.split()[-4:] for line in before.stdout.splitlines()[1:]] == [
+        ["never", "-", "0", "-"]
     ] * 4
 
 

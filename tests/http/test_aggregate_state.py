@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -412,7 +412,9 @@ def test_state_keeps_each_sources_fetch_state(setup, httpserver) -> None:
     assert rows["validated"]["last_modified"] == "Tue, 30 Apr 2024 08:00:00 GMT"
     assert rows["broken"]["status"] == "error"
     assert "HTTP 502" in rows["broken"]["error"]
-    assert rows["broken"]["next_fetch"] is None
+    # The first failure's backoff: backoff_seconds (60), lengthened by up to 10% of jitter.
+    retry = datetime.fromisoformat(rows["broken"]["next_fetch"])
+    assert NOW + timedelta(seconds=60) <= retry <= NOW + timedelta(seconds=66)
     assert rows["busy"]["status"] == "error"
     assert "429" in rows["busy"]["error"]
     assert rows["busy"]["next_fetch"] == (NOW + timedelta(seconds=600)).isoformat()

@@ -687,5 +687,5 @@ def test_entries_without_title_link_or_id_are_counted(setup, httpserver) -> None
     report = setup.run()
 
     assert report.sources[0].skipped_entries == 1
-    assert "1 entries skipped" in str(report.sources[0])
+    assert "1 entry skipped" in str(report.sources[0])
     assert setup.titles() == ["Headline 1"]

@@ -8,6 +8,8 @@ purpose, a comment says why.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -394,8 +396,251 @@ def bulletin_items(
     return bulletin_texts().map(lambda text: parse_bulletin(text, feed_url=feed_url, tz=tz))
 
 
+# ---------------------------------------------------------------- hostile input
+
+#: Characters XML 1.0 cannot carry, one of each kind: C0 controls (NUL, BEL, ESC, and those
+#: ``str.strip`` takes for whitespace: VT, FF, U+001C-U+001F), C1 controls (U+0085 is also
+#: whitespace to Python), lone surrogates and the noncharacters U+FFFE and U+FFFF.
+UNCARRIED_SAMPLES = (
+    "\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x1c", "\x1f",
+    "\x7f", "\x85", "\x9f", "\ud800", "\udbff", "\udc00", "\udfff", "\ufffe", "\uffff",
+)  # fmt: skip
+
+
+def uncarried_characters() -> st.SearchStrategy[str]:
+    """One character a feed cannot carry: any of them, with the edge cases drawn often."""
+    return st.one_of(st.sampled_from(UNCARRIED_SAMPLES), st.sampled_from(_UNCARRIED + "\ud800"))
+
+
+def _mutate_lines(draw: st.DrawFn, lines: list[str]) -> list[str]:
+    """Apply a few random edits to a bulletin's lines: characters a feed cannot carry put
+    anywhere in a line (also at its edges and on blank lines), lines deleted, duplicated or
+    swapped, and stray blank lines."""
+    lines = list(lines)
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        if not lines:
+            lines.append("")
+        where = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+        edit = draw(st.sampled_from(["insert", "insert", "delete", "duplicate", "swap", "blank"]))
+        if edit == "insert":
+            line = lines[where]
+            at = draw(st.integers(min_value=0, max_value=len(line)))
+            lines[where] = line[:at] + draw(uncarried_characters()) + line[at:]
+        elif edit == "delete":
+            del lines[where]
+        elif edit == "duplicate":
+            lines.insert(where, lines[where])
+        elif edit == "swap" and where + 1 < len(lines):
+            lines[where], lines[where + 1] = lines[where + 1], lines[where]
+        elif edit == "blank":
+            lines.insert(where, draw(st.sampled_from(["", " ", "\t", "\u00a0"])))
+    return lines
+
+
+@st.composite
+def mutated_bulletin_texts(draw: st.DrawFn) -> str:
+    """A well-formed bulletin after a few random edits (see :func:`_mutate_lines`), written
+    with a random mix of LF, CRLF and CR line ends, sometimes with a BOM."""
+    lines = [line for record in draw(bulletin_record_lists()) for line in record]
+    lines = _mutate_lines(draw, lines)
+    ends = draw(
+        st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines))
+    )
+    # A CR end before an empty line's LF end makes one CRLF: that empty line is gone, as it
+    # would be in a real file; tests count lines from the text, as the parser does.
+    text = "".join(line + end for line, end in zip(lines, ends, strict=True))
+    bom = draw(st.sampled_from(["", "", "\ufeff"]))
+    return bom + (text if draw(st.booleans()) else text.rstrip("\r\n"))
+
+
+#: Feed fragments a byte-level fuzzer splices into real feeds: links no reader should take
+#: (empty hosts, spaces, script schemes, reference-like text) under every rel the reader
+#: looks at, elements of unknown or undeclared namespaces, entities, CDATA, markup in text.
+FEED_FRAGMENTS = tuple(
+    [
+        f'<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="{rel}" href="{href}"/>'
+        for rel in ("self", "alternate", "hub", "current", "prev-archive", "next-archive")
+        for href in (
+            "http://",
+            "https://[",
+            "http://a b/",
+            "http://x/?a&amp;b;",
+            "javascript:x",
+            "/rel",
+        )
+    ]
+    + [f'<link rel="{rel}" href="http://"/>' for rel in ("alternate", "self", "hub", "current")]
+    + [
+        "<x:unknown>text</x:unknown>",
+        '<cms:title xmlns:cms="urn:x-cms">Not the title</cms:title>',
+        "<title>Second title</title>",
+        "<guid>not a uri</guid>",
+        '<guid isPermaLink="true">http://</guid>',
+        "<pubDate>Mon, 32 Foo 99999 25:61:61 +9999</pubDate>",
+        "<updated>0000-00-00T00:00:00Z</updated>",
+        "<dc:date>9999-12-31T23:59:59-23:59</dc:date>",
+        "<category></category><category> </category><category>a</category><category>a</category>",
+        "<author><name>\u00c3\u00a9</name></author>",
+        "&nbsp;",
+        "&#0;",
+        "&#xD800;",
+        "&#xFFFE;",
+        "<![CDATA[<p>x</p>]]>",
+        "<!-- comment -->",
+        '<?xml-stylesheet href="x"?>',
+        "<item>",
+        "</item>",
+        "<entry><title>Lone</title></entry>",
+        "<item><title>Lone</title></item>",
+        "<script>x</script>",
+    ]
+)
+
+
+def _cut(draw: st.DrawFn, data: bytes, _: int) -> bytes:
+    return data[: draw(st.integers(min_value=0, max_value=len(data)))]
+
+
+def _put_bytes(draw: st.DrawFn, data: bytes, at: int) -> bytes:
+    return data[:at] + draw(st.binary(min_size=1, max_size=6)) + data[at:]
+
+
+def _put_character(draw: st.DrawFn, data: bytes, at: int) -> bytes:
+    # Raw, as a broken encoder writes it (a surrogate as its three UTF-8-like bytes).
+    return data[:at] + draw(uncarried_characters()).encode("utf-8", "surrogatepass") + data[at:]
+
+
+def _put_reference(draw: st.DrawFn, data: bytes, at: int) -> bytes:
+    return data[:at] + f"&#x{ord(draw(uncarried_characters())):X};".encode() + data[at:]
+
+
+def _put_fragment(draw: st.DrawFn, data: bytes, at: int) -> bytes:
+    return data[:at] + draw(st.sampled_from(FEED_FRAGMENTS)).encode() + data[at:]
+
+
+def _declare(draw: st.DrawFn, data: bytes, _: int) -> bytes:
+    declared = draw(st.sampled_from(["ISO-8859-1", "UTF-16", "windows-1252", "koi8-r", "x-bogus"]))
+    return re.sub(rb'encoding="[^"]*"', f'encoding="{declared}"'.encode(), data, count=1)
+
+
+def _encode(draw: st.DrawFn, data: bytes, _: int) -> bytes:
+    codec = draw(st.sampled_from(["utf-16", "utf-16-be", "cp1252", "latin-1", "koi8-r"]))
+    return data.decode("utf-8", "replace").encode(codec, "xmlcharrefreplace")
+
+
+def _put_bom(draw: st.DrawFn, data: bytes, _: int) -> bytes:
+    return draw(st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"])) + data
+
+
+def _overwrite(draw: st.DrawFn, data: bytes, _: int) -> bytes:
+    if not data:
+        return data
+    where = draw(st.integers(min_value=0, max_value=len(data) - 1))
+    return data[:where] + bytes([draw(st.integers(0, 255))]) + data[where + 1 :]
+
+
+_DOCUMENT_EDITS = (_cut, _put_bytes, _put_character, _put_reference, _put_fragment,
+                   _put_fragment, _declare, _encode, _put_bom, _overwrite)  # fmt: skip
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn, documents: tuple[bytes, ...]) -> bytes:
+    """One of *documents* after a few byte-level edits: cut short, bytes or characters a feed
+    cannot carry put in (raw, and as character references), :data:`FEED_FRAGMENTS` spliced
+    in, the encoding declaration changed, the text re-encoded, a BOM put in front, a byte
+    overwritten. Insertions go after a ``>``, where they land among elements or in text."""
+    data = draw(st.sampled_from(documents))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        boundaries = [index + 1 for index, byte in enumerate(data) if byte == ord(">")] or [0]
+        edit = draw(st.sampled_from(_DOCUMENT_EDITS))
+        data = edit(draw, data, draw(st.sampled_from(boundaries)))
+    return data
+
+
+def _json_values() -> st.SearchStrategy[object]:
+    """Any JSON value, its strings drawn from all of Unicode (lone surrogates included)."""
+    return st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=10)
+        | st.sampled_from(["", " ", "http://", "https://a.example/x", "2020-06-18T10:00:00Z"]),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=5), children, max_size=3)
+        ),
+        max_leaves=8,
+    )
+
+
+def _json_objects(
+    keys: tuple[str, ...], good: st.SearchStrategy[object]
+) -> st.SearchStrategy[dict[str, object]]:
+    # Known keys with values of the right shape or of any JSON type, so the reader meets
+    # both, and sometimes a key it does not know.
+    value = st.one_of(good, _json_values())
+    return st.dictionaries(st.sampled_from((*keys, "_x")), value, max_size=len(keys))
+
+
+_JSON_ITEM_KEYS = ("id", "url", "title", "content_text", "content_html", "summary",
+                   "date_published", "date_modified", "authors", "author", "tags",
+                   "_source")  # fmt: skip
+_JSON_FEED_KEYS = ("title", "home_page_url", "feed_url", "description", "language", "authors",
+                   "author", "hubs", "next_url")  # fmt: skip
+_PLAUSIBLE = st.one_of(
+    st.text(),
+    st.sampled_from(["https://a.example/1", "2020-06-18T10:00:00+03:00", "<p>x</p>"]),
+    st.lists(st.text(max_size=5), max_size=2),
+    st.just([{"name": "A", "type": "WebSub", "url": "https://hub.example/"}]),
+    st.just({"title": "Src", "url": "https://src.example/"}),
+)
+
+
+def json_feed_documents() -> st.SearchStrategy[bytes]:
+    """JSON Feed documents of any shape: fields of the right and of the wrong types."""
+    document = st.builds(
+        lambda fields, items, version: {**fields, "version": version, "items": items},
+        _json_objects(_JSON_FEED_KEYS, _PLAUSIBLE),
+        st.one_of(st.lists(_json_objects(_JSON_ITEM_KEYS, _PLAUSIBLE), max_size=4), _json_values()),
+        st.sampled_from(["https://jsonfeed.org/version/1.1", "https://jsonfeed.org/version/1"]),
+    )
+    return st.builds(
+        lambda value, ascii_only: json.dumps(value, ensure_ascii=ascii_only).encode(
+            "utf-8", "surrogatepass"
+        ),
+        document,
+        st.booleans(),
+    )
+
+
+def _spliced(data: bytes, insert: bytes, where: int) -> bytes:
+    at = where % (len(data) + 1)
+    return data[:at] + insert + data[at:]
+
+
+def non_utf8_bulletin_bytes() -> st.SearchStrategy[bytes]:
+    """Bulletin bytes with something that is not UTF-8 put somewhere: Latin-1, cut sequences,
+    encoded surrogates, UTF-16 with its BOM."""
+    spoilers = st.sampled_from(
+        [b"\xff", b"\xe9", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\x80"]
+    )
+    return st.one_of(
+        st.builds(
+            lambda text, spoiler, where: _spliced(text.encode(), spoiler, where),
+            bulletin_texts(),
+            spoilers,
+            st.integers(min_value=0),
+        ),
+        bulletin_texts().map(lambda text: text.encode("utf-16")),
+        st.binary(max_size=60),
+    )
+
+
 __all__ = [
+    "FEED_FRAGMENTS",
     "TRICKY_FRAGMENTS",
+    "UNCARRIED_SAMPLES",
     "aware_datetimes",
     "bulletin_days",
     "bulletin_items",
@@ -407,11 +652,16 @@ __all__ = [
     "feed_infos",
     "feeds",
     "item_ids",
+    "json_feed_documents",
     "languages",
+    "mutated_bulletin_texts",
+    "mutated_documents",
     "news_items",
+    "non_utf8_bulletin_bytes",
     "one_line_text",
     "render_bulletin",
     "sources",
     "summaries",
+    "uncarried_characters",
     "urls",
 ]

@@ -101,6 +101,22 @@ def _split_lines(text: str) -> list[str]:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+def _uncarried(raw: str, text: str) -> str | None:
+    """The first character of a line that a feed cannot carry, or ``None``.
+
+    *text* is the line stripped. ``str.strip`` also takes VT, FF, U+001C-U+001F and
+    U+0085 for whitespace: they are controls a feed cannot carry, not layout, and are
+    reported wherever they stand, even on a line that holds nothing else.
+    """
+    index = find_uncarried(text)
+    if index is not None:
+        return text[index]
+    if len(raw) == len(text):  # nothing was stripped: the usual line costs one search
+        return None
+    index = find_uncarried(raw)
+    return None if index is None else raw[index]
+
+
 def _read_records(  # noqa: C901 - one line-by-line state machine reads best in one place
     lines: Sequence[str],
     *,
@@ -119,15 +135,15 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
 
     for number, raw in enumerate(lines, start=1):
         text = raw.strip()
+        bad = _uncarried(raw, text)
+        if bad is not None:
+            problem(number, f"character U+{ord(bad):04X} cannot be carried by a feed")
         if not text:
             if after_date and record is None:
                 # The record's first line is its first text line, which is still to come.
                 record = _Record(first_line=0)
             blank_before = True
             continue
-        bad = find_uncarried(text)
-        if bad is not None:
-            problem(number, f"character U+{ord(text[bad]):04X} cannot be carried by a feed")
         try:
             day = read_date_line(text, dayfirst=dayfirst, extra_months=extra_months)
         except ImpossibleDateError as exc:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 from xml.parsers.expat import errors as expat_errors
 from xml.sax import SAXParseException
 
@@ -33,6 +32,7 @@ from newsfeed._model import (
     NewsItem,
     Source,
     find_uncarried,
+    is_web_url,
     reads_as_mojibake,
 )
 from newsfeed._text import derive_title, html_to_text, normalise_text
@@ -133,7 +133,8 @@ def _text_of(detail: Mapping[str, Any] | None, clean: _Cleaner) -> str:
 def _web_link(value: object, clean: _Cleaner) -> str | None:
     """An http(s) URL, or ``None``: a ``javascript:`` or ``data:`` link is never republished."""
     href = clean.line(value)
-    if href is None or urlsplit(href).scheme.lower() not in {"http", "https"}:
+    # A link the model refuses ("http://", "http://a b/") is left out, not the entry or the feed.
+    if href is None or not is_web_url(href):
         return None
     return href
 
@@ -295,12 +296,18 @@ def _read_xml(
     # (RFC 3986, 5.1.3): relative links such as <link>/</link> resolve against it.
     response_headers = {"content-location": url} if url else {}
     response_headers.update(headers or {})
-    parsed = feedparser.parse(
-        io.BytesIO(data),
-        response_headers=response_headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    data, removed = _without_impossible_references(data)
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    # What feedparser's fallback parser cannot take (such as a reference to a surrogate in a
+    # document that is not ASCII-compatible) is this feed's error, not the caller's crash.
+    except (UnicodeError, ValueError, OverflowError) as exc:
+        raise FeedParseError(f"cannot be read: {exc}", source=url) from exc
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.get("version"):
         detail = f": {problem}" if problem else ""
@@ -309,10 +316,11 @@ def _read_xml(
         raise FeedParseError(f"broken XML: {problem}", source=url)
     # feedparser keeps only the first error: a cut-off document that also has an undefined
     # entity reports that one. Being cut off shows at the end, without the root's end tag.
-    if not data.rstrip().endswith((b"</rss>", b"</feed>", b"RDF>")):
+    if _cut_off(data, parsed.get("encoding")):
         raise FeedParseError("broken XML: the document is cut off before its end", source=url)
     warnings = [f"recovered from: {problem}"] if problem else []
     clean = _Cleaner(now)
+    clean.removed += removed
     is_rss = parsed["version"].startswith("rss")
     return _assemble(
         clean,
@@ -322,6 +330,59 @@ def _read_xml(
         url=url,
         archive=_archive_links(parsed.feed, clean),
     )
+
+
+# A numeric character reference, in an ASCII-compatible encoding.
+_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+_LAST_CODE_POINT = 0x10FFFF
+
+
+def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
+    """*data* without references to surrogates or to no character, and how many there were.
+
+    XML cannot carry them, and feedparser's fallback parser turns every reference into
+    its character with ``chr(...).encode()``, which fails on them: they are removed (and
+    counted, like the other characters XML cannot carry) before feedparser sees them.
+    """
+    removed = 0
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        nonlocal removed
+        digits = match.group(1)
+        hexadecimal = digits[:1] in b"xX"
+        significant = digits[1:].lstrip(b"0") if hexadecimal else digits.lstrip(b"0")
+        # More digits than any code point has (int() would refuse thousands of them).
+        too_long = len(significant) > len(str(_LAST_CODE_POINT))
+        code = -1 if too_long else int(significant or b"0", 16 if hexadecimal else 10)
+        if not 0 <= code <= _LAST_CODE_POINT or 0xD800 <= code <= 0xDFFF:  # noqa: PLR2004
+            removed += 1
+            return b""
+        return match.group()
+
+    return _REFERENCE.sub(replace, data), removed
+
+
+# The end tag of a feed's root element, with or without a namespace prefix (<a:feed>,
+# <rdf:RDF>), and what may follow it: comments (caching plugins sign pages with one) and
+# processing instructions.
+_ROOT_END = re.compile(
+    r"</(?:[^\s<>/:]+:)?(?:rss|feed|RDF)\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*\Z", re.DOTALL
+)
+# How far from its end a document's root end tag is looked for.
+_TAIL = 65536
+
+
+def _cut_off(data: bytes, encoding: str | None) -> bool:
+    """Whether the document ends before its root element does.
+
+    Looked for in the text, decoded as feedparser decoded it: in UTF-16 the end tag's
+    bytes are not the ASCII ones.
+    """
+    try:
+        text = data.decode(encoding or "utf-8", "replace")
+    except LookupError:
+        text = data.decode("utf-8", "replace")
+    return _ROOT_END.search(text[-_TAIL:]) is None
 
 
 def _archive_links(meta: Mapping[str, Any], clean: _Cleaner) -> ArchiveLinks | None:

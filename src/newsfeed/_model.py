@@ -109,6 +109,15 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
         )
 
 
+def is_web_url(value: str) -> bool:
+    """Whether the model takes *value* for a link: an absolute http(s) URL read back as written."""
+    try:
+        _check_url("", "url", value)
+    except ValueError:
+        return False
+    return True
+
+
 def check_summary(owner: str, value: str) -> None:
     """Plain text: paragraphs separated by one blank line, lines without surrounding whitespace.
 

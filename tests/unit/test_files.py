@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pickle
+import re
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from newsfeed import NewsfeedError, OutputError, write_atomic
+from newsfeed import NewsfeedError, OutputError, _files, write_atomic
 
 
 @pytest.fixture
@@ -187,3 +193,294 @@ def test_output_error_pickles(tmp_path: Path) -> None:
         20,
         str(error),
     )
+
+
+# --- temporary files left by killed writers ---------------------------------------------------
+
+STALE = 3600  # seconds: far beyond the age under which a temporary may still be a live writer's
+
+
+def temporary_beside(target: Path, digits: str = "0123456789ab", *, age: float = STALE) -> Path:
+    """A temporary file as a writer of *target* killed *age* seconds ago would have left."""
+    temporary = target.with_name(f".{target.name}.{digits}.tmp")
+    temporary.write_bytes(b"<rss><channel><title>half a fe")
+    when = time.time() - age
+    os.utime(temporary, (when, when))
+    return temporary
+
+
+def names_in(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_a_stale_temporary_of_the_same_target_is_removed(tmp_path: Path) -> None:
+    target = tmp_path / "feed.xml"
+    target.write_bytes(b"old")
+    temporary_beside(target)
+    temporary_beside(target, "fedcba987654")
+
+    assert write_atomic(target, b"new") is True
+
+    assert names_in(tmp_path) == ["feed.xml"]
+    assert target.read_bytes() == b"new"
+
+
+def test_stale_temporaries_go_also_when_the_file_is_unchanged(tmp_path: Path) -> None:
+    # A run that publishes the same bytes still clears what a killed run left.
+    target = tmp_path / "feed.xml"
+    target.write_bytes(b"same")
+    temporary_beside(target)
+
+    assert write_atomic(target, b"same") is False
+
+    assert names_in(tmp_path) == ["feed.xml"]
+
+
+def test_a_stale_temporary_goes_before_the_first_write(tmp_path: Path) -> None:
+    target = tmp_path / "feed.xml"
+    temporary_beside(target)
+
+    assert write_atomic(target, b"new") is True
+
+    assert names_in(tmp_path) == ["feed.xml"]
+
+
+def test_a_fresh_temporary_is_kept(tmp_path: Path) -> None:
+    # A writer that has created its file but not yet locked it: too young to judge.
+    target = tmp_path / "feed.xml"
+    fresh = temporary_beside(target, age=0)
+
+    write_atomic(target, b"new")
+
+    assert names_in(tmp_path) == sorted(["feed.xml", fresh.name])
+
+
+def test_a_temporary_locked_by_another_descriptor_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "feed.xml"
+    locked = temporary_beside(target)
+    with locked.open("rb") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        write_atomic(target, b"new")
+        assert names_in(tmp_path) == sorted(["feed.xml", locked.name])
+    # Unlocked, the same file is stale.
+    write_atomic(target, b"newer")
+    assert names_in(tmp_path) == ["feed.xml"]
+
+
+_HOLD_A_LOCK = """\
+import fcntl, sys
+with open(sys.argv[1], "rb") as held:
+    fcntl.flock(held, fcntl.LOCK_EX)
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_temporary_locked_by_a_live_process_is_kept_and_by_a_dead_one_removed(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "feed.xml"
+    locked = temporary_beside(target)
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLD_A_LOCK, str(locked)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "locked\n"
+
+        write_atomic(target, b"new")
+        assert names_in(tmp_path) == sorted(["feed.xml", locked.name])
+
+        # Killed, it cannot unlock: the kernel does, and the file is a dead writer's.
+        holder.kill()
+        holder.wait(10)
+    write_atomic(target, b"newer")
+    assert names_in(tmp_path) == ["feed.xml"]
+
+
+def test_files_that_only_look_alike_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "feed.xml"
+    target.write_bytes(b"old")
+    others = [
+        ".other.xml.0123456789ab.tmp",  # another target's
+        ".other.xml.abc.tmp",
+        ".feed.xml.abc.tmp",  # not the 12 hex digits write_atomic uses
+        ".feed.xml.0123456789AB.tmp",
+        ".feed.xml.0123456789abc.tmp",
+        ".feed.xml.0123456789ab.tmp.bak",
+        "feed.xml.0123456789ab.tmp",  # no leading dot
+        ".feed.xml.0123456789ab.temp",
+        "..feed.xml.0123456789ab.tmp",
+        ".xfeed.xml.0123456789ab.tmp",
+        "feed.xml.bak",
+        ".feed.xml",
+    ]
+    long_ago = time.time() - STALE
+    for name in others:
+        (tmp_path / name).write_bytes(b"keep me")
+        os.utime(tmp_path / name, (long_ago, long_ago))
+
+    write_atomic(target, b"new")
+
+    assert names_in(tmp_path) == sorted([*others, "feed.xml"])
+    assert all((tmp_path / name).read_bytes() == b"keep me" for name in others)
+
+
+def test_what_is_not_a_regular_file_is_kept(tmp_path: Path) -> None:
+    # A folder, a pipe (opening it would block) and a link by a temporary's name are not ours.
+    target = tmp_path / "feed.xml"
+    folder = tmp_path / ".feed.xml.000000000000.tmp"
+    folder.mkdir()
+    fifo = tmp_path / ".feed.xml.111111111111.tmp"
+    os.mkfifo(fifo)
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_bytes(b"someone's data")
+    link = tmp_path / ".feed.xml.222222222222.tmp"
+    link.symlink_to(elsewhere)
+    long_ago = time.time() - STALE
+    for path in (folder, fifo, elsewhere):
+        os.utime(path, (long_ago, long_ago))
+    os.utime(link, (long_ago, long_ago), follow_symlinks=False)
+
+    write_atomic(target, b"new")
+
+    assert names_in(tmp_path) == sorted(
+        ["feed.xml", folder.name, fifo.name, link.name, elsewhere.name]
+    )
+    assert elsewhere.read_bytes() == b"someone's data"
+
+
+def test_a_temporary_in_another_folder_is_kept(tmp_path: Path) -> None:
+    target = tmp_path / "feed.xml"
+    elsewhere = tmp_path / "archive" / "feed.xml"
+    elsewhere.parent.mkdir()
+    other = temporary_beside(elsewhere)
+
+    write_atomic(target, b"new")
+
+    assert other.exists()
+
+
+def test_cleanup_never_fails_the_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "feed.xml"
+    stuck = temporary_beside(target)
+    vanishing = temporary_beside(target, "fedcba987654")
+    real_open, real_unlink = os.open, os.unlink
+
+    def open_after_it_vanished(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> int:
+        if Path(path).name == vanishing.name:
+            real_unlink(path)  # removed by someone else between listing and opening
+        return real_open(path, *args, **kwargs)
+
+    def refuse(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
+        if Path(path).name == stuck.name:
+            raise PermissionError(13, "Permission denied", str(path))
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_after_it_vanished)
+    monkeypatch.setattr(os, "unlink", refuse)
+
+    assert write_atomic(target, b"new") is True
+
+    assert target.read_bytes() == b"new"
+    assert names_in(tmp_path) == sorted(["feed.xml", stuck.name])
+
+
+def test_cleanup_in_a_missing_folder_is_no_error(tmp_path: Path) -> None:
+    target = tmp_path / "public" / "feed.xml"
+    assert write_atomic(target, b"new") is True
+    assert names_in(target.parent) == ["feed.xml"]
+
+
+def test_the_writer_holds_a_lock_on_its_temporary_while_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "feed.xml"
+    real_fsync = os.fsync
+    seen: list[str] = []
+
+    def try_to_lock(descriptor: int) -> None:
+        # Called for the temporary file, and once more for the folder after the rename.
+        for temporary in tmp_path.glob(".feed.xml.*.tmp"):
+            with temporary.open("rb") as other:
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    seen.append("locked")
+                else:
+                    seen.append("unlocked")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", try_to_lock)
+    write_atomic(target, b"new")
+
+    assert seen == ["locked"]
+    assert target.read_bytes() == b"new"
+
+
+def test_a_temporary_taken_before_its_writer_locked_it_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between creating and locking its file a writer can stall; a cleaner that judges the file
+    # stale then (here: with no age guard at all) removes it. The writer notices and starts over.
+    target = tmp_path / "feed.xml"
+    monkeypatch.setattr(_files, "_STALE_AFTER_SECONDS", float("-inf"))
+    real_flock = fcntl.flock
+    cleaned: list[list[str]] = []
+
+    def cleaner_first(descriptor: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX and not cleaned:
+            cleaned.append(names_in(tmp_path))
+            _files._remove_stale_temporaries(target)
+            cleaned.append(names_in(tmp_path))
+        real_flock(descriptor, operation)
+
+    monkeypatch.setattr(fcntl, "flock", cleaner_first)
+
+    assert write_atomic(target, b"new") is True
+
+    assert len(cleaned[0]) == 1
+    assert TEMPORARY_NAME.fullmatch(cleaned[0][0])
+    assert cleaned[1] == []
+    assert target.read_bytes() == b"new"
+    assert names_in(tmp_path) == ["feed.xml"]
+
+
+TEMPORARY_NAME = re.compile(r"\.feed\.xml\.[0-9a-f]{12}\.tmp")
+
+
+def test_the_temporary_name_is_what_the_cleanup_looks_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "feed.xml"
+    names: list[str] = []
+
+    def record(_descriptor: int) -> None:
+        names.extend(path.name for path in tmp_path.iterdir() if path != target)
+        raise KeyboardInterrupt  # the writer dies here, as if killed
+
+    monkeypatch.setattr(os, "fsync", record)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"new")
+    assert len(names) == 1
+    assert TEMPORARY_NAME.fullmatch(names[0])
+    assert _files._temporary_pattern("feed.xml").fullmatch(names[0])
+
+
+def test_a_write_interrupted_before_the_lock_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "feed.xml"
+    target.write_bytes(b"old")
+
+    def interrupt(_descriptor: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(fcntl, "flock", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"new")
+    assert names_in(tmp_path) == ["feed.xml"]
+    assert target.read_bytes() == b"old"

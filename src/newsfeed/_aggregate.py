@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from newsfeed._archive import archive_pages, split_current
 from newsfeed._bulletin import decode_bulletin
@@ -579,7 +579,8 @@ def _outputs(config: Config) -> list[tuple[Path, str | None, str, Callable[[Feed
     return [
         (
             path,
-            urljoin(base_url, os.path.relpath(path, base_dir).replace(os.sep, "/"))
+            # Percent-encoded: a file named "javascript:x.xml" is a path, not a URL scheme.
+            urljoin(base_url, quote(os.path.relpath(path, base_dir).replace(os.sep, "/")))
             if base_url
             else None,
             kind,

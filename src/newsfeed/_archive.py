@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from newsfeed._model import ArchiveLinks, Feed, NewsItem
 
@@ -77,7 +77,8 @@ def archive_pages(
     """
 
     def url_of(path: Path) -> str | None:
-        relative = os.path.relpath(path, output.parent).replace(os.sep, "/")
+        # Percent-encoded: a folder named "javascript:archive" is a path, not a URL scheme.
+        relative = quote(os.path.relpath(path, output.parent).replace(os.sep, "/"))
         return urljoin(output_url, relative) if output_url else relative
 
     paths = [folder / f"{month}{suffix}" for month, _ in by_month]

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 
@@ -55,11 +55,13 @@ def alternates_for(page: Path, feeds: Iterable[tuple[Path, str]]) -> list[Altern
     """Autodiscovery links from *page* to feed files (path, format), relative to the page.
 
     Relative links work wherever the folder is served: by ``newsfeed serve`` or in production.
+    A path is percent-encoded into a URL: a file named ``javascript:x.xml`` is linked as that
+    file, never as a ``javascript:`` URL, and ``#`` or ``?`` in a name stay part of it.
     """
     return [
         Alternate(
             media_type=MEDIA_TYPES[kind],
-            href=os.path.relpath(path, page.parent).replace(os.sep, "/"),
+            href=quote(os.path.relpath(path, page.parent).replace(os.sep, "/")),
         )
         for path, kind in feeds
     ]

@@ -13,6 +13,7 @@ so that sources first added together do not stay in step.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import random
@@ -30,7 +31,7 @@ from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind
 from newsfeed._errors import BulletinError, FeedParseError
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
-from newsfeed._files import write_atomic
+from newsfeed._files import read_capped, write_atomic
 from newsfeed._ingest import ReadFeed, read_feed
 from newsfeed._model import Feed, NewsItem, Source
 from newsfeed._page import alternates_for, to_html
@@ -277,7 +278,7 @@ class _Run:
         state = self.store.source(source.key)
         path = Path(source.location)
         try:
-            data = path.read_bytes()
+            data = _read_local(path, self.config.fetch.max_bytes)
         except OSError as exc:
             return self.fail(source, state, f"{path}: {exc.strerror or exc}")
         digest = hashlib.sha256(data).hexdigest()
@@ -519,6 +520,14 @@ def aggregate(
         written=tuple(written),
         pings=pings,
     )
+
+
+def _read_local(path: Path, limit: int) -> bytes:
+    """A local source's bytes; a file over the body cap is an error, as a body would be."""
+    data, longer = read_capped(path, limit)
+    if longer:
+        raise OSError(errno.EFBIG, f"over the {limit}-byte cap (max_bytes)", str(path))
+    return data
 
 
 def _read_body(result: FetchResult, now: datetime) -> ReadFeed | FeedParseError:

@@ -22,12 +22,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from os import PathLike
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsfeed._dates import ImpossibleDateError, format_date_line, month_table, read_date_line
 from newsfeed._errors import BulletinError, Problem
+from newsfeed._files import read_capped
 from newsfeed._model import NewsItem, find_uncarried
 from newsfeed._text import derive_title
 
@@ -248,10 +248,23 @@ def load_bulletin(
     tz: str | tzinfo = "UTC",
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
+    max_bytes: int | None = None,
 ) -> list[NewsItem]:
-    """Read and parse a bulletin file (UTF-8, with or without BOM)."""
+    """Read and parse a bulletin file (UTF-8, with or without BOM).
+
+    With *max_bytes*, a longer file is a problem on the line where it goes past them,
+    found after reading no more than that.
+    """
+    data, longer = read_capped(path, max_bytes)
+    if longer:
+        problem = Problem(
+            source=str(path),
+            line=len(_split_lines(data.decode("utf-8", "replace"))),
+            message=f"the bulletin goes on past {max_bytes} bytes, the most read (max_bytes)",
+        )
+        raise BulletinError((problem,))
     return decode_bulletin(
-        Path(path).read_bytes(),
+        data,
         source=str(path),
         feed_url=feed_url,
         tz=tz,

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from newsfeed import __version__
 from newsfeed._aggregate import Outcome, aggregate
 from newsfeed._bulletin import load_bulletin
-from newsfeed._config import load_config
+from newsfeed._config import FetchSettings, load_config
 from newsfeed._errors import BulletinError, ConfigError, NewsfeedError, StateLockedError
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="list every problem in a bulletin")
     check.add_argument("bulletin", metavar="BULLETIN", help="the bulletin file")
+    for reads_bulletin in (build, check):
+        reads_bulletin.add_argument(
+            "--max-bytes",
+            type=_positive_int,
+            default=FetchSettings().max_bytes,
+            metavar="N",
+            help="the largest bulletin read, in bytes (default: %(default)s, as [fetch] max_bytes)",
+        )
 
     run = commands.add_parser("aggregate", help="fetch every source and publish the combined feed")
     run.add_argument("config", metavar="CONFIG", help="the TOML configuration")
@@ -115,6 +123,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks one)")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
+    return value
 
 
 def _format_for(output: str, chosen: str | None) -> str:
@@ -149,7 +167,9 @@ def _feed_info(args: argparse.Namespace) -> FeedInfo:
 def _build(args: argparse.Namespace) -> int:
     info = _feed_info(args)
     try:
-        items = load_bulletin(args.bulletin, feed_url=info.feed_url, tz=args.timezone)
+        items = load_bulletin(
+            args.bulletin, feed_url=info.feed_url, tz=args.timezone, max_bytes=args.max_bytes
+        )
     except ValueError as exc:
         if isinstance(exc, BulletinError):
             raise
@@ -170,7 +190,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    load_bulletin(args.bulletin)
+    load_bulletin(args.bulletin, max_bytes=args.max_bytes)
     return EXIT_OK
 
 

@@ -72,6 +72,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> bool:
     return True
 
 
+def read_capped(path: str | os.PathLike[str], limit: int | None) -> tuple[bytes, bool]:
+    """The bytes of *path*, at most *limit* of them; and whether the file goes on past those.
+
+    A file over the limit costs the limit in memory and time, however large it is.
+    """
+    with Path(path).open("rb") as handle:
+        if limit is None:
+            return handle.read(), False
+        data = handle.read(limit + 1)
+    return data[:limit], len(data) > limit
+
+
 def _output_error(target: Path, exc: OSError) -> OutputError:
     return OutputError(str(target), exc.strerror or str(exc), errno=exc.errno)
 

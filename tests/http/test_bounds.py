@@ -7,8 +7,6 @@ rather than assumed.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,6 +15,7 @@ import pytest
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, Answer, FeedServer, entry, rss2
 from newsfeed import ConfigError, Outcome, load_config
+from processes import run_measured
 
 
 @pytest.fixture
@@ -28,21 +27,6 @@ def server() -> Iterator[FeedServer]:
 
 def _serve(body: bytes) -> Answer:
     return 200, {"Content-Type": RSS_TYPE}, body
-
-
-def _peak_memory_of(command: list[str]) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Run *command*; its result and the peak resident memory of that process, in bytes."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    assert process.stderr is not None
-    with process.stdout, process.stderr:
-        # Read before waiting, so a full pipe cannot block the child; wait4 then gives
-        # this child's own rusage, not the sum of every child the test process ever had.
-        stdout, stderr = process.stdout.read(), process.stderr.read()
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    return result, usage.ru_maxrss * 1024  # Linux reports kilobytes
 
 
 def _many_entries(count: int) -> bytes:
@@ -68,9 +52,7 @@ def test_a_100000_entry_feed_keeps_max_entries_in_bounded_memory(
         fetch={"max_seconds": 60, "max_bytes": 16 * 1024 * 1024},
     )
 
-    result, peak = _peak_memory_of(
-        [sys.executable, "-m", "newsfeed", "aggregate", str(setup.config_path)]
-    )
+    result = run_measured([sys.executable, "-m", "newsfeed", "aggregate", setup.config_path])
 
     assert result.returncode == 0, result.stderr
     assert "100000 entries: the 500 newest kept (max_entries)" in result.stderr
@@ -79,6 +61,7 @@ def test_a_100000_entry_feed_keeps_max_entries_in_bounded_memory(
     assert [item.title for item in stored.items[:3]] == ["Entry 0", "Entry 1", "Entry 2"]
     # Memory is bounded by the body cap: feedparser and the model take about 30 times
     # the body's size at most; the test allows 40 times this body of about 13 MB.
+    peak = result.peak_memory
     assert peak < 40 * len(body), f"peak memory {peak / 2**20:.0f} MiB"
 
 

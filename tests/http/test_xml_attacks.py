@@ -26,12 +26,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import socket
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +46,7 @@ from aggregator_fixtures import (
     rss2,
 )
 from newsfeed import Outcome, SourceReport
+from processes import run_measured
 
 Handler = Callable[[socket.socket, threading.Event], None]
 
@@ -319,39 +317,6 @@ _LOOSE_EXPANSION = (
 )
 
 
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-
-
-def run_limited(config: Path) -> tuple[int, str, int]:
-    """``newsfeed aggregate -q`` under a 1 GiB limit and a deadline: exit code, stderr, peak RSS."""
-    stderr = config.with_name("stderr.txt")
-    # glibc gives each thread its own malloc arena of address space: a few are enough.
-    environment = {**os.environ, "MALLOC_ARENA_MAX": "2"}
-    with stderr.open("wb") as errors:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "newsfeed", "aggregate", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-            env=environment,
-            # Only setrlimit runs between fork and exec; nothing there takes a lock.
-            preexec_fn=_limit_address_space,  # noqa: PLW1509
-        )
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            # wait4, not wait: the child's own peak memory comes with its exit status.
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                pytest.fail(f"the run did not finish within {DEADLINE} s")
-            time.sleep(0.05)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, stderr.read_text("utf-8", "replace"), usage.ru_maxrss * 1024
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -365,7 +330,12 @@ def test_entity_bombs_are_bounded(setup: Aggregation, name: str) -> None:
     variants = variants_of(bomb.build)
     with serving(variants) as feeds:
         setup.configure(sources(feeds, variants), fetch={"max_seconds": 30, "timeout": 30})
-        code, errors, peak = run_limited(setup.config_path)
+        run = run_measured(
+            [sys.executable, "-m", "newsfeed", "aggregate", setup.config_path],
+            timeout=DEADLINE,
+            address_space=ADDRESS_SPACE,
+        )
+        code, errors, peak = run.returncode, run.stderr, run.peak_memory
 
     # It finished, on its own, and the harmless source got through.
     assert code == 0, errors

@@ -399,6 +399,22 @@ def test_load_bulletin_names_the_file(tmp_path: Path) -> None:
     assert str(problem).startswith(f"{path}:2: impossible date")
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_load_bulletin_stops_at_max_bytes_and_names_the_line(tmp_path: Path, newline: str) -> None:
+    path = tmp_path / "news.txt"
+    text = newline.join(["First", "", "12.05.2020", "", "Second", "", "11.05.2020", ""])
+    path.write_bytes(text.encode())
+    cut = text.index("Second") + 2  # in the middle of line 5
+
+    with pytest.raises(BulletinError) as caught:
+        load_bulletin(path, max_bytes=cut)
+
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.line) == (str(path), 5)
+    assert problem.message == f"the bulletin goes on past {cut} bytes, the most read (max_bytes)"
+    assert len(load_bulletin(path, max_bytes=len(text))) == 2
+
+
 def test_load_bulletin_reads_the_sample() -> None:
     assert load_bulletin(SAMPLE_PATH, feed_url=FEED_URL) == parse_bulletin(
         SAMPLE, feed_url=FEED_URL

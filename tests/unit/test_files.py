@@ -484,3 +484,29 @@ def test_a_write_interrupted_before_the_lock_leaves_no_temporary(
         write_atomic(target, b"new")
     assert names_in(tmp_path) == ["feed.xml"]
     assert target.read_bytes() == b"old"
+
+
+# --- reading with a cap -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "limit", "expected"),
+    [(10, 11, (10, False)), (10, 10, (10, False)), (10, 9, (9, True)), (0, 1, (0, False))],
+)
+def test_read_capped_reads_at_most_the_limit(
+    tmp_path: Path, size: int, limit: int, expected: tuple[int, bool]
+) -> None:
+    path = tmp_path / "file"
+    path.write_bytes(bytes(range(size)))
+
+    data, longer = _files.read_capped(path, limit)
+
+    assert (len(data), longer) == expected
+    assert data == bytes(range(size))[:limit]
+
+
+def test_read_capped_without_a_limit_reads_everything(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_bytes(b"x" * 100_000)
+
+    assert _files.read_capped(path, None) == (b"x" * 100_000, False)

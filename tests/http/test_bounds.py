@@ -13,7 +13,16 @@ from datetime import timedelta
 
 import pytest
 
-from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, Answer, FeedServer, entry, rss2
+from aggregator_fixtures import (
+    NOW,
+    RSS_TYPE,
+    Aggregation,
+    Answer,
+    Entry,
+    FeedServer,
+    entry,
+    rss2,
+)
 from newsfeed import ConfigError, Outcome, load_config
 from processes import run_measured
 
@@ -30,16 +39,13 @@ def _serve(body: bytes) -> Answer:
 
 
 def _many_entries(count: int) -> bytes:
-    items = "".join(
-        f"<item><title>Entry {n}</title><link>https://many.example/{n}</link>"
-        f"<pubDate>{(NOW - timedelta(minutes=n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}"
-        "</pubDate></item>"
+    entries = [
+        Entry(
+            id=f"https://many.example/{n}", title=f"Entry {n}", published=NOW - timedelta(minutes=n)
+        )
         for n in range(count)
-    )
-    return (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>'
-        f"<link>https://many.example/</link>{items}</channel></rss>"
-    ).encode()
+    ]
+    return rss2(entries, title="Many").encode()
 
 
 def test_a_100000_entry_feed_keeps_max_entries_in_bounded_memory(

@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsfeed",
         description="Publish a plain-text news bulletin as RSS, Atom and JSON Feed.",
-        epilog="Exit codes: 0 success, 1 bad input or failed write, 2 usage error.",
+        epilog="Exit codes: 0 success, 1 bad input or failed write, 2 usage error,"
+        " 3 state in use by another run.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -84,13 +84,19 @@ def pyspy(argv: Sequence[str], scratch: Path, name: str) -> dict[str, object] | 
     leaves: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     main = reading = 0
-    for line in raw.read_text().splitlines():
+    lines = raw.read_text().splitlines()
+    # py-spy names a thread only once Python has set its name: the main thread's first
+    # samples (start-up, imports) carry its id alone, "thread (1234)".
+    main_ids = {
+        line.split(")", 1)[0] for line in lines if line.split(";", 1)[0].endswith("MainThread")
+    }
+    for line in lines:
         stack, _, count_text = line.rpartition(" ")
         count = int(count_text)
         thread, *frames = stack.split(";")
         if any(marker in frame for frame in frames for marker in _READING):
             reading += count
-        if not thread.endswith("MainThread"):
+        if thread.split(")", 1)[0] not in main_ids:
             continue
         main += count
         leaves[_short(frames[-1]) if frames else thread] += count

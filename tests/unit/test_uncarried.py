@@ -54,6 +54,14 @@ def test_carried_spacing_around_lines_is_still_layout() -> None:
     assert (item.title, item.summary) == ("Headline", "Body")
 
 
+def test_stripped_spacing_is_not_read_together_with_the_text() -> None:
+    # "Â" then a no-break space are the bytes C2 A0 in Latin-1, which read as UTF-8: the
+    # line with its spacing would look like mojibake, the text alone does not.
+    (item,) = parse_bulletin("Headline\n\n\u00c2\u00a0\n1 january 2000\n")
+
+    assert item.summary == "\u00c2"
+
+
 def test_a_bulletin_source_with_a_control_is_that_source_s_error(tmp_path: Path) -> None:
     setup = Aggregation(tmp_path)
     (tmp_path / "news.txt").write_text(

@@ -1,4 +1,4 @@
-"""Running a command as cron would, and measuring it: its exit code, output and peak memory.
+"""Running newsfeed as cron would: its exit code and output, and, measured, its peak memory.
 
 The peak memory is the command's own, from ``wait4``. Two things would inflate it:
 ``getrusage(RUSAGE_CHILDREN)`` gives the largest of every child the test process
@@ -15,11 +15,35 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+
+def newsfeed_command(*args: str | Path) -> list[str]:
+    """The ``newsfeed`` command line, with the interpreter running the tests."""
+    return [sys.executable, "-m", "newsfeed", *map(str, args)]
+
+
+def newsfeed(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    text: bool = True,
+) -> subprocess.CompletedProcess[Any]:
+    """Run ``newsfeed`` to its end; its output as text, or as bytes with ``text=False``."""
+    return subprocess.run(
+        newsfeed_command(*args),
+        capture_output=True,
+        text=text,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

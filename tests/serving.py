@@ -2,17 +2,18 @@
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from processes import newsfeed_command
 
 
 @contextmanager
 def newsfeed_serve(folder: Path) -> Iterator[str]:
     """Serve *folder* with ``newsfeed serve --port 0``; yield its base URL."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "newsfeed", "serve", str(folder), "--port", "0"],
+        newsfeed_command("serve", folder, "--port", "0"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,8 +7,6 @@ Each test works in its own temporary directory; fetched sources are served on
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -29,19 +27,9 @@ from aggregator_fixtures import (
 )
 from newsfeed import load_config, parse_feed
 from newsfeed._store import Store
+from processes import newsfeed
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-
-
-def newsfeed(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
 
 
 def serving(body: str, content_type: str = RSS_TYPE, status: int = 200) -> Answer:

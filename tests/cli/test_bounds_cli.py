@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from aggregator_fixtures import Aggregation
 from newsfeed import Outcome
-from processes import run_measured
+from processes import newsfeed_command, run_measured
 
 RECORD = "Headline of the record\n\n" + "word " * 40 + "\n\n12.05.2020\n\n"
 CAP = 10 * 1024 * 1024
@@ -23,10 +22,6 @@ def huge_bulletin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _newsfeed(*arguments: str | Path) -> list[str | Path]:
-    return [sys.executable, "-m", "newsfeed", *arguments]
-
-
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_100_mb_bulletin_is_refused_at_the_cap(
     huge_bulletin: Path, tmp_path: Path, command: str
@@ -34,7 +29,7 @@ def test_a_100_mb_bulletin_is_refused_at_the_cap(
     extra = ["--feed-url", "https://example.org/feed.xml", "-o", "feed.xml"]
     arguments = [command, huge_bulletin, *(extra if command == "build" else [])]
 
-    result = run_measured(_newsfeed(*arguments), cwd=tmp_path)
+    result = run_measured(newsfeed_command(*arguments), cwd=tmp_path)
 
     assert result.returncode == 1, result.stderr
     # The line where the cap is reached, counted as the bulletin's lines are.
@@ -55,8 +50,8 @@ def test_max_bytes_raises_the_cap(tmp_path: Path) -> None:
     size = bulletin.stat().st_size
     command = ["check", bulletin, "--max-bytes"]
 
-    under = run_measured(_newsfeed(*command, str(size - 1)))
-    exact = run_measured(_newsfeed(*command, str(size)))
+    under = run_measured(newsfeed_command(*command, str(size - 1)))
+    exact = run_measured(newsfeed_command(*command, str(size)))
 
     assert under.returncode == 1
     assert f"goes on past {size - 1} bytes" in under.stderr
@@ -68,7 +63,7 @@ def test_max_bytes_must_be_a_positive_number(tmp_path: Path, value: str) -> None
     bulletin = tmp_path / "news.txt"
     bulletin.write_text(RECORD, encoding="utf-8")
 
-    result = run_measured(_newsfeed("check", bulletin, "--max-bytes", value))
+    result = run_measured(newsfeed_command("check", bulletin, "--max-bytes", value))
 
     assert result.returncode == 2
     assert "--max-bytes: expected a whole number above 0" in result.stderr

@@ -10,12 +10,14 @@ import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 
+import processes
 from newsfeed._cli import main
 
 ROOT = Path(__file__).parents[2]
@@ -28,17 +30,8 @@ FEED_URL = "https://example.org/news/feed.xml"
 BAD = "Headline\n\nBody\n31 june 2020\nLeft open\n"
 
 
-def newsfeed(
-    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *map(str, args)],
-        capture_output=True,
-        cwd=cwd,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+#: Output as bytes: feeds are compared byte for byte.
+newsfeed = partial(processes.newsfeed, text=False)
 
 
 def build(output: str | Path, *options: str | Path) -> subprocess.CompletedProcess[bytes]:

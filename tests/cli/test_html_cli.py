@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
+
+import processes
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def newsfeed(*args: str | Path, cwd: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "newsfeed", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
+    result = processes.newsfeed(*args, cwd=cwd)
     assert result.returncode == 0, result.stderr
 
 

@@ -4,22 +4,16 @@ line on stderr, and no output file."""
 from __future__ import annotations
 
 import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+import processes
+
 GOOD = "Headline\n\nFirst line\nSecond line\n\n18 june 2020\n"
-
-
-def newsfeed(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *args],
-        capture_output=True,
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
+#: Output as bytes: what is written must be read as written.
+newsfeed = partial(processes.newsfeed, text=False)
 
 
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:

@@ -19,7 +19,6 @@ import random
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,6 +31,8 @@ import pytest
 
 from aggregator_fixtures import RSS_TYPE, Aggregation, Answer, FeedServer, entry, rss2
 from newsfeed import parse_feed
+from processes import newsfeed as run
+from processes import newsfeed_command
 
 CASES = 6
 KILLS_PER_CASE = 5
@@ -44,16 +45,6 @@ FEED_URL = "https://cluster.example/news/feed.xml"
 BUILD_OUTPUTS = ("feed.xml", "index.html")
 # How an interrupted write_atomic names its temporary file: ".feed.xml.<12 hex digits>.tmp".
 TEMPORARY = re.compile(r"\.(?P<target>.+)\.[0-9a-f]{12}\.tmp")
-
-
-def newsfeed_command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "newsfeed", *map(str, args)]
-
-
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        newsfeed_command(*args), capture_output=True, text=True, cwd=cwd, timeout=60, check=False
-    )
 
 
 def leftovers(folder: Path) -> list[str]:

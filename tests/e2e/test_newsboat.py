@@ -10,13 +10,13 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+import processes
 from newsfeed import load_bulletin
 from serving import newsfeed_serve
 
@@ -40,13 +40,7 @@ The laboratory checks electronic components against the requirements of the Alli
 
 
 def newsfeed(*args: str | Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "newsfeed", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = processes.newsfeed(*args)
     assert result.returncode == 0, result.stderr
 
 

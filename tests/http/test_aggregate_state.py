@@ -7,8 +7,6 @@ runs; the state database and the three outputs are read back after each run.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ from werkzeug import Request, Response
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, Entry, atom, entry, json_feed, rss2
 from newsfeed import Outcome, Source, StateLockedError, _aggregate, parse_feed
 from newsfeed._store import Store
+from processes import newsfeed
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -430,8 +429,7 @@ def test_a_second_run_while_one_holds_the_lock_is_refused(setup, httpserver) -> 
     with Store.open(setup.state_path):
         with pytest.raises(StateLockedError, match="another newsfeed run"):
             setup.run()
-        command = [sys.executable, "-m", "newsfeed", "aggregate", str(setup.config_path)]
-        locked = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        locked = newsfeed("aggregate", setup.config_path)
 
     assert not any(path.exists() for path in setup.outputs.values())
     assert httpserver.log == []

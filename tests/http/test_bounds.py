@@ -7,7 +7,6 @@ rather than assumed.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from aggregator_fixtures import (
     rss2,
 )
 from newsfeed import ConfigError, Outcome, load_config
-from processes import run_measured
+from processes import newsfeed_command, run_measured
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ def test_a_100000_entry_feed_keeps_max_entries_in_bounded_memory(
         fetch={"max_seconds": 60, "max_bytes": 16 * 1024 * 1024},
     )
 
-    result = run_measured([sys.executable, "-m", "newsfeed", "aggregate", setup.config_path])
+    result = run_measured(newsfeed_command("aggregate", setup.config_path))
 
     assert result.returncode == 0, result.stderr
     assert "100000 entries: the 500 newest kept (max_entries)" in result.stderr

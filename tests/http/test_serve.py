@@ -1,14 +1,13 @@
 """`newsfeed serve`: the preview server, started as a user would, asked over real HTTP."""
 
 import gzip
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 import newsfeed
+import processes
 from serving import newsfeed_serve
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
@@ -78,12 +77,6 @@ def test_nothing_outside_the_folder_is_served(site) -> None:
 
 
 def test_a_missing_folder_is_a_usage_error(tmp_path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "newsfeed", "serve", str(tmp_path / "none")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
+    result = processes.newsfeed("serve", tmp_path / "none")
     assert result.returncode == 2
     assert "not a folder" in result.stderr

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from newsfeed import (
     to_rss,
 )
 from newsfeed._websub import HubPing, publish
+from processes import newsfeed
 
 _ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 _TOPICS = [
@@ -140,7 +139,7 @@ def test_failed_pings_are_printed_even_when_quiet_and_the_run_succeeds(setup, ht
     broken, closed = _hub(httpserver, status=500), _closed_port_url()
     config = _configure(setup, broken, closed)
 
-    quiet = _newsfeed("aggregate", "-q", config)
+    quiet = newsfeed("aggregate", "-q", config)
 
     assert quiet.returncode == 0, quiet.stderr
     lines = quiet.stderr.splitlines()
@@ -149,7 +148,7 @@ def test_failed_pings_are_printed_even_when_quiet_and_the_run_succeeds(setup, ht
     assert sum(line.startswith(f"hub {closed}: ") for line in lines) == 3
 
     setup.outputs["rss"].write_bytes(b"stale")
-    loud = _newsfeed("aggregate", config)
+    loud = newsfeed("aggregate", config)
 
     assert loud.returncode == 0, loud.stderr
     assert loud.stderr.splitlines()[-1].endswith("1 files rewritten; 2 hub pings, 2 failed")
@@ -158,7 +157,7 @@ def test_failed_pings_are_printed_even_when_quiet_and_the_run_succeeds(setup, ht
 def test_a_summary_counts_the_pings_sent(setup, httpserver) -> None:
     config = _configure(setup, _hub(httpserver))
 
-    result = _newsfeed("aggregate", config)
+    result = newsfeed("aggregate", config)
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1].endswith("3 files rewritten; 3 hub pings, 0 failed")
@@ -186,7 +185,7 @@ def test_build_names_the_hubs_without_pinging_them(tmp_path, httpserver) -> None
     bulletin = tmp_path / "news.txt"
     bulletin.write_text("Headline\n\nBody.\n1 May 2024\n", encoding="utf-8")
     for output in ("feed.xml", "feed.atom", "feed.json"):
-        result = _newsfeed(
+        result = newsfeed(
             "build",
             bulletin,
             "-o",
@@ -285,13 +284,3 @@ def test_a_wrong_hub_is_a_config_error_naming_the_key(tmp_path, hub_line, messag
 def test_the_model_refuses_hubs_that_are_not_distinct_web_urls(hubs) -> None:
     with pytest.raises(ValueError, match=r"FeedInfo\.hubs"):
         FeedInfo(title="t", link="https://example.org/", description="d", hubs=hubs)
-
-
-def _newsfeed(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )

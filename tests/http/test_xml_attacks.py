@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from aggregator_fixtures import (
     rss2,
 )
 from newsfeed import Outcome, SourceReport
-from processes import run_measured
+from processes import newsfeed_command, run_measured
 
 Handler = Callable[[socket.socket, threading.Event], None]
 
@@ -331,7 +330,7 @@ def test_entity_bombs_are_bounded(setup: Aggregation, name: str) -> None:
     with serving(variants) as feeds:
         setup.configure(sources(feeds, variants), fetch={"max_seconds": 30, "timeout": 30})
         run = run_measured(
-            [sys.executable, "-m", "newsfeed", "aggregate", setup.config_path],
+            newsfeed_command("aggregate", setup.config_path),
             timeout=DEADLINE,
             address_space=ADDRESS_SPACE,
         )

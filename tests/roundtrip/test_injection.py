@@ -23,8 +23,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ import pytest
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, FeedServer
 from newsfeed import Outcome
+from processes import newsfeed
 
 # --- what the sources carry -------------------------------------------------------------------
 
@@ -644,15 +643,9 @@ def test_bulletin_markup_stays_text(tmp_path: Path) -> None:
     out = tmp_path / "out"
     for name in ("feed.xml", "feed.atom", "feed.json"):
         extra = ["--html", str(out / "index.html")] if name == "feed.xml" else []
-        result = subprocess.run(
-            [
-                sys.executable, "-m", "newsfeed", "build", str(bulletin),
-                "-o", str(out / name), "--feed-url", "https://example.org/news/feed.xml",
-                "--author", HOSTILE_TEXT, *extra,
-            ],
-            capture_output=True,
-            timeout=60,
-            check=False,
+        result = newsfeed(
+            "build", bulletin, "-o", out / name, "--feed-url", "https://example.org/news/feed.xml",
+            "--author", HOSTILE_TEXT, *extra,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
 
@@ -701,14 +694,9 @@ def test_a_feed_file_named_like_a_script_link_is_linked_as_a_file(tmp_path: Path
     out = tmp_path / "out"
     out.mkdir()
     name = "javascript:alert(1).xml"
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "newsfeed", "build", str(bulletin), "-o", str(out / name),
-            "--feed-url", "https://example.org/news/feed.xml", "--html", str(out / "index.html"),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=False,
+    result = newsfeed(
+        "build", bulletin, "-o", out / name,
+        "--feed-url", "https://example.org/news/feed.xml", "--html", out / "index.html",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
 

@@ -357,6 +357,18 @@ def _declares_entities(data: bytes, headers: Mapping[str, str]) -> bool:
 # A numeric character reference, in an ASCII-compatible encoding.
 _REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
 _LAST_CODE_POINT = 0x10FFFF
+_HIGH_SURROGATES = range(0xD800, 0xDC00)
+_LOW_SURROGATES = range(0xDC00, 0xE000)
+
+
+def _code_point(digits: bytes) -> int:
+    """The number a character reference's digits give; -1 for more digits than any has."""
+    hexadecimal = digits[:1] in b"xX"
+    significant = digits[1:].lstrip(b"0") if hexadecimal else digits.lstrip(b"0")
+    # int() of thousands of digits would be refused, and none of them is a character.
+    if len(significant) > len(str(_LAST_CODE_POINT)):
+        return -1
+    return int(significant or b"0", 16 if hexadecimal else 10)
 
 
 def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
@@ -365,18 +377,25 @@ def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
     XML cannot carry them, and feedparser's fallback parser turns every reference into
     its character with ``chr(...).encode()``, which fails on them: they are removed (and
     counted, like the other characters XML cannot carry) before feedparser sees them.
+    A high surrogate's reference right before a low one's, as encoders written for
+    JavaScript's UTF-16 strings escape an emoji, becomes the one character they encode.
     """
     removed = 0
+    # Where the low half of a pair begins, once the pair is joined: it is then dropped.
+    joined_low_at = -1
 
     def replace(match: re.Match[bytes]) -> bytes:
-        nonlocal removed
-        digits = match.group(1)
-        hexadecimal = digits[:1] in b"xX"
-        significant = digits[1:].lstrip(b"0") if hexadecimal else digits.lstrip(b"0")
-        # More digits than any code point has (int() would refuse thousands of them).
-        too_long = len(significant) > len(str(_LAST_CODE_POINT))
-        code = -1 if too_long else int(significant or b"0", 16 if hexadecimal else 10)
-        if not 0 <= code <= _LAST_CODE_POINT or 0xD800 <= code <= 0xDFFF:  # noqa: PLR2004
+        nonlocal removed, joined_low_at
+        if match.start() == joined_low_at:
+            return b""
+        code = _code_point(match.group(1))
+        if code in _HIGH_SURROGATES:
+            low = _REFERENCE.match(data, match.end())
+            low_code = -1 if low is None else _code_point(low.group(1))
+            if low_code in _LOW_SURROGATES:
+                joined_low_at = match.end()
+                return b"&#x%X;" % (0x10000 + ((code - 0xD800) << 10) + (low_code - 0xDC00))
+        if not 0 <= code <= _LAST_CODE_POINT or code in _LOW_SURROGATES or code in _HIGH_SURROGATES:
             removed += 1
             return b""
         return match.group()

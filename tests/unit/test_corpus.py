@@ -60,6 +60,8 @@ def test_corpus_file_reads_as_expected(name: str) -> None:
     if "same_as" in expected:
         # A BOM, a declaration or removed characters change nothing of what is read.
         assert result.feed == read(expected["same_as"]).feed
+    if "same_items_as" in expected:
+        assert result.feed.items == read(expected["same_items_as"]).feed.items
     if "titles" in expected:
         assert [item.title for item in result.feed.items] == expected["titles"]
     if "feed_title" in expected:

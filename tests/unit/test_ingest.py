@@ -87,3 +87,27 @@ def test_an_atom_source_is_read_from_its_self_link() -> None:
     )
     feed = newsfeed.Feed(info=info, items=(item,))
     assert newsfeed.parse_feed(newsfeed.to_atom(feed)).items == (item,)
+
+
+@pytest.mark.parametrize(
+    ("references", "expected", "removed"),
+    [
+        ("&#xD83D;&#xDE00;", "\U0001f600", 0),  # a UTF-16 pair, as JavaScript escapes it
+        ("&#55357;&#56832;", "\U0001f600", 0),
+        ("&#65;&#xD83D;&#xDE00;", "A\U0001f600", 0),  # the pair after another reference
+        ("&#xD83D;&#xD83D;&#xDE00;", "\U0001f600", 1),  # a lone high half before a pair
+        ("&#xDE00;&#xD83D;", "", 2),  # the wrong order is two lone halves
+        ("&#xD83D; &#xDE00;", " ", 2),  # apart, they are no pair
+        ("&#x110000;&#8217;", "\u2019", 1),
+    ],
+)
+def test_references_to_surrogates_are_paired_or_removed(
+    references: str, expected: str, removed: int
+) -> None:
+    data = rss(f"<item><title>T{references}T</title><link>https://a.example/1</link></item>")
+
+    read = read_feed(data, now=NOW)
+
+    assert read.feed.items[0].title == f"T{expected}T"
+    warnings = [w for w in read.warnings if "characters XML cannot carry" in w]
+    assert warnings == ([f"removed {removed} characters XML cannot carry"] if removed else [])

@@ -9,6 +9,7 @@ paths are relative to the configuration file. Every mistake is a
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
@@ -87,6 +88,31 @@ class FetchSettings:
     #: addresses (set by ``allow_private`` in ``[feed]``).
     allow_private: bool = True
 
+    def __post_init__(self) -> None:
+        # load_config names the key at fault first; this guards settings made in code.
+        for name in (*_POSITIVE_SETTINGS, *_NON_NEGATIVE_SETTINGS):
+            value = getattr(self, name)
+            if not math.isfinite(value):
+                raise ValueError(f"FetchSettings.{name} must be a finite number, not {value}")
+            if value < 0 or (value == 0 and name in _POSITIVE_SETTINGS):
+                least = "greater than 0" if name in _POSITIVE_SETTINGS else "0 or more"
+                raise ValueError(f"FetchSettings.{name} must be {least}, not {value}")
+
+
+# What 0 would mean nothing for; and where 0 turns the wait off.
+_POSITIVE_SETTINGS = (
+    "timeout",
+    "max_seconds",
+    "max_bytes",
+    "max_redirects",
+    "concurrency",
+    "per_host",
+    "max_run_seconds",
+    "max_entries",
+    "max_field_length",
+)
+_NON_NEGATIVE_SETTINGS = ("max_cache_seconds", "backoff_seconds", "max_backoff_seconds")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputConfig:
@@ -143,6 +169,9 @@ class _Table:
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise self.error(key, f"expected {_KIND_NAMES[kind]}, not {_describe(value)}")
+        # TOML has nan and inf; no setting means either.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(key, f"expected a finite number, not {value}")
         return value
 
     def require(self, key: str, kind: type[_T]) -> _T:
@@ -260,11 +289,14 @@ def _fetch(path: Path, data: object, *, allow_private: bool) -> FetchSettings:
     table = _Table(path, "fetch", data)
     defaults = FetchSettings()
 
-    def setting(key: str, kind: type[_T], *, zero: bool = False) -> _T:
+    def setting(key: str, kind: type[_T]) -> _T:
         default: _T = getattr(defaults, key)
-        value = table.get(key, kind, default) if zero else table.positive(key, kind, default)
-        if zero and value is not None and value < 0:  # type: ignore[operator]
-            raise table.error(key, f"must be 0 or more, not {value}")
+        if key in _NON_NEGATIVE_SETTINGS:
+            value = table.get(key, kind, default)
+            if value is not None and value < 0:  # type: ignore[operator]
+                raise table.error(key, f"must be 0 or more, not {value}")
+        else:
+            value = table.positive(key, kind, default)
         return default if value is None else value
 
     settings = FetchSettings(
@@ -277,9 +309,9 @@ def _fetch(path: Path, data: object, *, allow_private: bool) -> FetchSettings:
         max_run_seconds=setting("max_run_seconds", float),
         max_entries=setting("max_entries", int),
         max_field_length=setting("max_field_length", int),
-        max_cache_seconds=setting("max_cache_seconds", float, zero=True),
-        backoff_seconds=setting("backoff_seconds", float, zero=True),
-        max_backoff_seconds=setting("max_backoff_seconds", float, zero=True),
+        max_cache_seconds=setting("max_cache_seconds", float),
+        backoff_seconds=setting("backoff_seconds", float),
+        max_backoff_seconds=setting("max_backoff_seconds", float),
         allow_private=allow_private,
     )
     table.finish()

@@ -7,6 +7,7 @@ rather than assumed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from aggregator_fixtures import (
     entry,
     rss2,
 )
-from newsfeed import ConfigError, Outcome, load_config
+from newsfeed import ConfigError, FetchSettings, Outcome, load_config
 from processes import newsfeed_command, run_measured
 
 
@@ -173,6 +174,8 @@ def test_fields_that_cannot_be_shortened_leave_their_entry_out(
         ("backoff_seconds", -1, "must be 0 or more"),
         ("max_backoff_seconds", "a day", "expected a number"),
         ("max_entries", 2.5, "expected an integer"),
+        ("timeout", float("nan"), "expected a finite number, not nan"),
+        ("max_backoff_seconds", float("inf"), "expected a finite number, not inf"),
     ],
 )
 def test_bounds_are_checked_in_the_config(
@@ -185,3 +188,24 @@ def test_bounds_are_checked_in_the_config(
 
     assert caught.value.key == f"fetch.{key}"
     assert message in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_entries": 0}, "FetchSettings.max_entries must be greater than 0, not 0"),
+        ({"timeout": -1.0}, "FetchSettings.timeout must be greater than 0, not -1.0"),
+        ({"backoff_seconds": -1.0}, "FetchSettings.backoff_seconds must be 0 or more, not -1.0"),
+        ({"max_run_seconds": float("nan")}, "FetchSettings.max_run_seconds must be a finite"),
+        ({"max_backoff_seconds": float("inf")}, "FetchSettings.max_backoff_seconds must be a fin"),
+    ],
+)
+def test_settings_made_in_code_are_checked_too(changes: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        FetchSettings(**changes)
+
+
+def test_0_is_a_wait_setting_that_turns_the_wait_off() -> None:
+    settings = FetchSettings(max_cache_seconds=0, backoff_seconds=0, max_backoff_seconds=0)
+
+    assert (settings.max_cache_seconds, settings.backoff_seconds) == (0, 0)

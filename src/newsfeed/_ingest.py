@@ -296,7 +296,10 @@ def _read_xml(
     # (RFC 3986, 5.1.3): relative links such as <link>/</link> resolve against it.
     response_headers = {"content-location": url} if url else {}
     response_headers.update(headers or {})
-    if _declares_entities(data, response_headers):
+    # The text as feedparser decodes it, once for both checks: in UTF-16, or with a charset
+    # in the headers, neither a declaration nor the root's end tag has its ASCII bytes.
+    as_utf8 = feedparser.encodings.convert_to_utf8(dict(response_headers), data, {})
+    if _declares_entities(as_utf8):
         raise FeedParseError(
             "declares its own XML entities (<!ENTITY>), which are never read", source=url
         )
@@ -320,7 +323,7 @@ def _read_xml(
         raise FeedParseError(f"broken XML: {problem}", source=url)
     # feedparser keeps only the first error: a cut-off document that also has an undefined
     # entity reports that one. Being cut off shows at the end, without the root's end tag.
-    if _cut_off(data, parsed.get("encoding")):
+    if _cut_off(as_utf8):
         raise FeedParseError("broken XML: the document is cut off before its end", source=url)
     warnings = [f"recovered from: {problem}"] if problem else []
     clean = _Cleaner(now)
@@ -340,16 +343,14 @@ def _read_xml(
 _FIRST_ELEMENT = re.compile(rb"<\w")
 
 
-def _declares_entities(data: bytes, headers: Mapping[str, str]) -> bool:
-    """Whether the document's DTD declares entities.
+def _declares_entities(text: bytes) -> bool:
+    """Whether the document (as UTF-8) has a DTD that declares entities.
 
     No feed needs them, and they are how entity bombs work: feedparser keeps the
     declarations it deems safe and, when expat stops an expansion at its limit, its
     fallback parser expands them again without one (one 50 KB entity used 50,000 times
-    is 2.5 GB). The prolog is looked at as feedparser decodes it, so that UTF-16 or a
-    charset in the headers cannot hide a declaration.
+    is 2.5 GB).
     """
-    text = feedparser.encodings.convert_to_utf8(dict(headers), data, {})
     start = _FIRST_ELEMENT.search(text)
     return b"<!ENTITY" in (text if start is None else text[: start.start()])
 
@@ -407,22 +408,14 @@ def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
 # <rdf:RDF>), and what may follow it: comments (caching plugins sign pages with one) and
 # processing instructions.
 _ROOT_END = re.compile(
-    r"</(?:[^\s<>/:]+:)?(?:rss|feed|RDF)\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*\Z", re.DOTALL
+    rb"</(?:[^\s<>/:]+:)?(?:rss|feed|RDF)\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*\Z", re.DOTALL
 )
 # How far from its end a document's root end tag is looked for.
 _TAIL = 65536
 
 
-def _cut_off(data: bytes, encoding: str | None) -> bool:
-    """Whether the document ends before its root element does.
-
-    Looked for in the text, decoded as feedparser decoded it: in UTF-16 the end tag's
-    bytes are not the ASCII ones.
-    """
-    try:
-        text = data.decode(encoding or "utf-8", "replace")
-    except LookupError:
-        text = data.decode("utf-8", "replace")
+def _cut_off(text: bytes) -> bool:
+    """Whether the document (as UTF-8) ends before its root element does."""
     return _ROOT_END.search(text[-_TAIL:]) is None
 
 

@@ -111,8 +111,10 @@ def _uncarried(raw: str, text: str) -> str | None:
     index = find_uncarried(text)
     if index is not None:
         return text[index]
-    # Then what was stripped, one character at a time: the usual line has nothing there,
-    # and together with the text a stripped no-break space could read as mojibake.
+    if len(raw) == len(text):  # nothing was stripped, as on most lines
+        return None
+    # Then what was stripped, one character at a time: together with the text, a stripped
+    # no-break space could read as mojibake.
     stripped = raw[: len(raw) - len(raw.lstrip())] + raw[len(raw.rstrip()) :]
     return next((char for char in stripped if find_uncarried(char) is not None), None)
 

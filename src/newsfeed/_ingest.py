@@ -13,7 +13,8 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -298,23 +299,20 @@ def _read_xml(
     response_headers.update(headers or {})
     # The text as feedparser decodes it, once for both checks: in UTF-16, or with a charset
     # in the headers, neither a declaration nor the root's end tag has its ASCII bytes.
-    as_utf8 = feedparser.encodings.convert_to_utf8(dict(response_headers), data, {})
+    with _read_failures(url):
+        as_utf8 = feedparser.encodings.convert_to_utf8(dict(response_headers), data, {})
     if _declares_entities(as_utf8):
         raise FeedParseError(
             "declares its own XML entities (<!ENTITY>), which are never read", source=url
         )
     data, removed = _without_impossible_references(data)
-    try:
+    with _read_failures(url):
         parsed = feedparser.parse(
             io.BytesIO(data),
             response_headers=response_headers,
             sanitize_html=False,
             resolve_relative_uris=False,
         )
-    # What feedparser's fallback parser cannot take (such as a reference to a surrogate in a
-    # document that is not ASCII-compatible) is this feed's error, not the caller's crash.
-    except (UnicodeError, ValueError, OverflowError) as exc:
-        raise FeedParseError(f"cannot be read: {exc}", source=url) from exc
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not parsed.get("version"):
         detail = f": {problem}" if problem else ""
@@ -337,6 +335,20 @@ def _read_xml(
         url=url,
         archive=_archive_links(parsed.feed, clean),
     )
+
+
+@contextmanager
+def _read_failures(url: str | None) -> Iterator[None]:
+    """Make what feedparser cannot take this feed's error, not the caller's crash.
+
+    Its decoding fails on a declared encoding it cannot look up (``encoding="\x80TF-8"``),
+    and its fallback parser on a reference to a surrogate in a document that is not
+    ASCII-compatible.
+    """
+    try:
+        yield
+    except (UnicodeError, ValueError, OverflowError) as exc:
+        raise FeedParseError(f"cannot be read: {exc}", source=url) from exc
 
 
 # The start of the root element: what comes before it is the prolog, where a DTD is.

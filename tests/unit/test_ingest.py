@@ -111,3 +111,15 @@ def test_references_to_surrogates_are_paired_or_removed(
     assert read.feed.items[0].title == f"T{expected}T"
     warnings = [w for w in read.warnings if "characters XML cannot carry" in w]
     assert warnings == ([f"removed {removed} characters XML cannot carry"] if removed else [])
+
+
+@pytest.mark.parametrize("encoding", [b"\x80TF-8", b"\x00TF-8"])
+def test_a_declared_encoding_that_cannot_be_looked_up_is_a_feed_parse_error(
+    encoding: bytes,
+) -> None:
+    data = rss("<item><title>T</title></item>").replace(
+        b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="' + encoding + b'"?>'
+    )
+
+    with pytest.raises(newsfeed.FeedParseError, match="cannot be read"):
+        read_feed(data, now=NOW)

@@ -99,17 +99,7 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
         item = self.item
         if item is None:
             return entry
-        # feedgen writes persons only with a name, which Atom requires: one without a
-        # name is named by its address or page, and reads back as having no name.
-        position = entry.index(entry.find("updated")) + 1  # type: ignore[arg-type]  # always written
-        for offset, person in enumerate(self.authors):
-            author = etree.Element("author")
-            etree.SubElement(author, "name").text = person.name or person.email or person.url
-            if person.email is not None:
-                etree.SubElement(author, "email").text = person.email
-            if person.url is not None:
-                etree.SubElement(author, "uri").text = person.url
-            entry.insert(position + offset, author)
+        _atom_authors(entry, self.authors)
         content = entry.find("content")
         if content is not None and not (item.summary or item.content_html):
             # RFC 4287 4.1.1.1: an entry needs content or an alternate link, and the W3C
@@ -117,14 +107,7 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
             # is there and says nothing, and reads back as an empty summary.
             content.set("type", "xhtml")
             etree.SubElement(content, f"{{{_XHTML}}}div", nsmap={None: _XHTML})  # type: ignore[dict-item]  # the stubs lack the default namespace
-        for enclosure in item.enclosures:
-            link = etree.SubElement(
-                entry, "link", rel="enclosure", href=enclosure.url, type=enclosure.media_type
-            )
-            if enclosure.length is not None:
-                link.set("length", str(enclosure.length))
-        if item.image is not None:
-            etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
+        _atom_media(entry, item)
         source = entry.find("source")
         if item.source is not None and source is not None:
             # An atom:source describes the source feed: its id and date are required,
@@ -173,6 +156,32 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
             stamp = _stamp(item.updated).isoformat()
             etree.SubElement(entry, f"{{{_ATOM}}}updated").text = stamp
         return entry
+
+
+def _atom_authors(entry: etree._Element, authors: tuple[Person, ...]) -> None:
+    """Person constructs after the entry's date, where feedgen would put them."""
+    position = entry.index(entry.find("updated")) + 1  # type: ignore[arg-type]  # always written
+    for offset, person in enumerate(authors):
+        author = etree.Element("author")
+        # Atom requires a name: a person without one is named by their address or page,
+        # and reads back as having no name.
+        etree.SubElement(author, "name").text = person.name or person.email or person.url
+        if person.email is not None:
+            etree.SubElement(author, "email").text = person.email
+        if person.url is not None:
+            etree.SubElement(author, "uri").text = person.url
+        entry.insert(position + offset, author)
+
+
+def _atom_media(entry: etree._Element, item: NewsItem) -> None:
+    for enclosure in item.enclosures:
+        link = etree.SubElement(
+            entry, "link", rel="enclosure", href=enclosure.url, type=enclosure.media_type
+        )
+        if enclosure.length is not None:
+            link.set("length", str(enclosure.length))
+    if item.image is not None:
+        etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
 
 
 def _stamp(moment: datetime) -> datetime:
@@ -305,18 +314,19 @@ def _json_person(person: Person) -> dict[str, str]:
     return document
 
 
-def _json_item(item: NewsItem) -> dict[str, Any]:
-    document: dict[str, Any] = {"id": item.id, "title": item.title}
+def _json_bodies(item: NewsItem) -> dict[str, str]:
     # content_text is the whole plain-text body; with an HTML body, the plain text is its
     # summary. content_html is the HTML body, or the plain text rendered with its links.
     if item.content_html:
-        if item.summary:
-            document["summary"] = item.summary
-        document["content_html"] = item.content_html
-    else:
-        document["content_text"] = item.summary
-        if item.summary:
-            document["content_html"] = text_to_html(item.summary)
+        summary = {"summary": item.summary} if item.summary else {}
+        return {**summary, "content_html": item.content_html}
+    if item.summary:
+        return {"content_text": item.summary, "content_html": text_to_html(item.summary)}
+    return {"content_text": ""}
+
+
+def _json_item(item: NewsItem) -> dict[str, Any]:
+    document: dict[str, Any] = {"id": item.id, "title": item.title, **_json_bodies(item)}
     if item.link is not None:
         document["url"] = item.link
     if item.image is not None:

@@ -60,10 +60,11 @@ class FeedServer:
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls) -> Iterator[FeedServer]:
+    def running(cls, *, hosts: int = HOSTS, paths: int = 0) -> Iterator[FeedServer]:
+        """The server of *hosts* publishers, each with *paths* numbered feeds besides its own."""
         process = subprocess.Popen(
-            [PYTHON, str(HERE / "feedserver.py"), "--hosts", str(HOSTS), "--entries", str(ENTRIES),
-             "--delay", str(DELAY)],
+            [PYTHON, str(HERE / "feedserver.py"), "--hosts", str(hosts), "--entries", str(ENTRIES),
+             "--delay", str(DELAY), "--paths", str(paths)],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -92,6 +93,9 @@ class FeedServer:
 
     def url(self, index: int, *, hang: bool = False) -> str:
         return f"http://127.0.0.{2 + index}:{self.port}/{'hang' if hang else 'feed'}.xml"
+
+    def numbered_url(self, host: int, number: int) -> str:
+        return f"http://127.0.0.{2 + host}:{self.port}/feed/{number}.xml"
 
 
 def _ready_port(process: subprocess.Popen[bytes]) -> int:

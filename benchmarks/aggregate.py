@@ -60,11 +60,13 @@ class FeedServer:
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls, *, hosts: int = HOSTS, paths: int = 0) -> Iterator[FeedServer]:
+    def running(
+        cls, *, hosts: int = HOSTS, paths: int = 0, path_entries: int = ENTRIES
+    ) -> Iterator[FeedServer]:
         """The server of *hosts* publishers, each with *paths* numbered feeds besides its own."""
         process = subprocess.Popen(
             [PYTHON, str(HERE / "feedserver.py"), "--hosts", str(hosts), "--entries", str(ENTRIES),
-             "--delay", str(DELAY), "--paths", str(paths)],
+             "--delay", str(DELAY), "--paths", str(paths), "--path-entries", str(path_entries)],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         try:

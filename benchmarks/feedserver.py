@@ -69,8 +69,10 @@ class _Stats:
 
 
 class _Server:
-    def __init__(self, hosts: list[str], entries: int, delay: float, paths: int) -> None:
-        self.delay, self.paths = delay, paths
+    def __init__(
+        self, hosts: list[str], entries: int, delay: float, paths: tuple[int, int]
+    ) -> None:
+        self.delay, (self.paths, path_entries) = delay, paths
         self.stats = _Stats()
         self.feeds = {}
         # A host's numbered feeds differ in their links and ids only: each is made from one
@@ -79,8 +81,8 @@ class _Server:
         for host in hosts:
             body = inputs.rss_feed(host, entries)
             self.feeds[host] = (body, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
-            if paths:
-                template = inputs.rss_feed(f"{host}/{_NUMBER.decode()}", entries)
+            if self.paths:
+                template = inputs.rss_feed(f"{host}/{_NUMBER.decode()}", path_entries)
                 self.templates[host] = (template, hashlib.sha256(template).hexdigest()[:16])
 
     def feed(self, host: str, path: str) -> tuple[bytes, str] | None:
@@ -183,7 +185,9 @@ def _sockets(addresses: list[str]) -> tuple[int, list[socket.socket]]:
     raise RuntimeError("no port free on every address")
 
 
-async def _serve(hosts: int, entries: int, delay: float, paths: int, lifetime: float) -> None:
+async def _serve(
+    hosts: int, entries: int, delay: float, paths: tuple[int, int], lifetime: float
+) -> None:
     addresses = [f"127.0.0.{2 + index}" for index in range(hosts)]
     server = _Server(addresses, entries, delay, paths)
     port, sockets = _sockets(["127.0.0.1", *addresses])
@@ -204,12 +208,17 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=20)
     parser.add_argument("--delay", type=float, default=0.1, help="seconds before each answer")
     parser.add_argument("--paths", type=int, default=0, help="numbered feeds on each host")
+    parser.add_argument("--path-entries", type=int, default=5, help="entries of a numbered feed")
     parser.add_argument("--lifetime", type=float, default=900.0, help="seconds until it exits")
     args = parser.parse_args()
     if not 1 <= args.hosts <= 253:  # noqa: PLR2004 - 127.0.0.2 to 127.0.0.254
         parser.error("--hosts must be 1 to 253")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.hosts, args.entries, args.delay, args.paths, args.lifetime))
+        asyncio.run(
+            _serve(
+                args.hosts, args.entries, args.delay, (args.paths, args.path_entries), args.lifetime
+            )
+        )
     sys.exit(0)
 
 

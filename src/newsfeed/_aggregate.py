@@ -307,10 +307,16 @@ class _Run:
         return self.save_items(source, state, read, items, outcome=Outcome.OK)
 
     def fetched(
-        self, source: SourceConfig, result: FetchResult, read: ReadFeed | FeedParseError | None
+        self,
+        source: SourceConfig,
+        state: SourceState,
+        result: FetchResult,
+        read: ReadFeed | FeedParseError | None,
     ) -> SourceReport:
-        """Store what a fetch gave; *read* is its body read as a feed (for a 200 answer)."""
-        state = self.store.source(source.key)
+        """Store what a fetch gave; *read* is its body read as a feed (for a 200 answer).
+
+        *state* is the source's state when the run began: nothing else changes it meanwhile.
+        """
         url = result.moved_to or state.url or source.location
         failure = _failure(result, read)
         if failure is not None:
@@ -372,8 +378,11 @@ class _Run:
         reports: dict[str, SourceReport] = {}
         due: list[tuple[SourceState, FetchRequest]] = []
         by_key = {source.key: source for source in sources}
+        # One query for every source's state, not one per source: thousands of sources
+        # would otherwise cost thousands of queries before the first fetch.
+        states = {state.key: state for state in self.store.sources()} if sources else {}
         for source in sources:
-            state = self.store.source(source.key)
+            state = states.get(source.key) or SourceState(key=source.key)
             waiting = self.deferred(source, state)
             if waiting is not None:
                 reports[source.key] = waiting
@@ -389,6 +398,7 @@ class _Run:
         # left over are the first fetched next time, instead of the same ones always waiting.
         due.sort(key=lambda pair: pair[0].last_fetched or datetime.min.replace(tzinfo=UTC))
         requests = [request for _, request in due]
+        started = {request.key: state for state, request in due}
         finished = 0
 
         def tick() -> None:
@@ -410,7 +420,9 @@ class _Run:
             if result.status is FetchStatus.OK:
                 # feedparser is CPU-bound: parsing in a thread lets the other fetches go on.
                 read = await asyncio.to_thread(_read_body, result, self.now)
-            reports[request.key] = self.fetched(by_key[request.key], result, read)
+            reports[request.key] = self.fetched(
+                by_key[request.key], started[request.key], result, read
+            )
         return reports
 
     @property
@@ -473,6 +485,8 @@ def aggregate(
         }
         remote = [source for source in config.sources if source.kind is SourceKind.URL]
         reports = {**local, **asyncio.run(run.remote(remote, progress))}
+        # What is published must outlive a power loss in the state too.
+        store.sync()
         items = run.merged()
         by_month: list[tuple[str, list[NewsItem]]] = []
         if config.output.archive is None:

@@ -4,6 +4,13 @@ Each source's outcome is saved in one transaction, so a crash or kill at any
 moment leaves the database consistent: every source either has its old state
 and items or its new ones. A lock file beside the database keeps two
 overlapping runs from both writing.
+
+Commits do not wait for the disk (WAL with ``synchronous=NORMAL``): a power loss
+may undo the last transactions, never half of one. :meth:`Store.sync` makes
+everything saved durable, and a run calls it before it publishes, so what a
+feed shows is never lost from the state; a run undone by a power loss before
+that point is as if it had not run. An fsync per source cost more than the
+fetch itself in runs of many sources (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -151,6 +158,7 @@ class Store:
             connection = sqlite3.connect(path, isolation_level=None, timeout=30)
             try:
                 connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")  # see the module's docstring
                 connection.execute("PRAGMA foreign_keys=ON")
                 store = cls(connection)
                 store._migrate()
@@ -189,6 +197,11 @@ class Store:
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    def sync(self) -> None:
+        """Make every transaction saved so far durable: written through to the disk."""
+        # A checkpoint syncs the log, copies it into the database file and syncs that.
+        self._db.execute("PRAGMA wal_checkpoint(FULL)")
 
     def source(self, key: str) -> SourceState:
         """The stored state of a source; a blank state for one never seen."""

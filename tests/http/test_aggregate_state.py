@@ -16,8 +16,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, Entry, atom, entry, json_feed, rss2
-from newsfeed import Outcome, Source, StateLockedError, _aggregate, parse_feed
+from newsfeed import Outcome, Source, StateLockedError, parse_feed
 from newsfeed._store import Store
+from newsfeed.aggregate import _publish
 from processes import newsfeed
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -448,7 +449,7 @@ def test_outputs_are_written_while_the_run_still_holds_the_lock(
     source = Changing(httpserver, "/feed", rss2([entry(1)]))
     setup.configure([{"name": "source", "url": source.url}])
     locked_while_writing: list[bool] = []
-    write = _aggregate.write_atomic
+    write = _publish.write_atomic
 
     def checking_write(path: Path, data: bytes) -> bool:
         try:
@@ -458,7 +459,7 @@ def test_outputs_are_written_while_the_run_still_holds_the_lock(
             locked_while_writing.append(True)
         return write(path, data)
 
-    monkeypatch.setattr(_aggregate, "write_atomic", checking_write)
+    monkeypatch.setattr(_publish, "write_atomic", checking_write)
     setup.run()
 
     assert locked_while_writing == [True, True, True]

@@ -10,10 +10,10 @@
 - Time per source at 200, 2,000 and 10,000 sources, 100 of them per host at most, first run
   and all 304; the server's counters confirm the per-host limit held.
 
-Run as a script, it is a measured child: ``scale.py noop CONFIG`` (a whole
-``newsfeed aggregate`` that prints its peak memory) or ``scale.py floor LIST OUT
-CONCURRENCY PER_HOST`` (the bare client: LIST holds ``url<TAB>etag`` lines, OUT gets them
-back with the ETags answered).
+Run as a script, it is a child: ``scale.py noop CONFIG`` (a whole ``newsfeed aggregate``
+that prints its peak memory), ``scale.py floor LIST OUT CONCURRENCY PER_HOST`` (the bare
+client: LIST holds ``url<TAB>etag`` lines, OUT gets them back with the ETags answered),
+``scale.py seed DIRECTORY ITEMS SOURCES`` and ``scale.py archive CONFIG`` (seeding).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import resource
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,10 +42,11 @@ from aggregate import (
     newsfeed_pair,
     reader_run,
 )
-from common import PYTHON, ChildRun, Row, median, peak_memory_mb, run_child
+from common import HERE, PYTHON, ChildRun, Row, median, peak_memory_mb, run_child
 
-from newsfeed import FetchSettings, NewsItem, Source, load_config
-from newsfeed._store import SourceState, Store
+from newsfeed import FetchSettings, NewsItem, Outcome, Source, load_config
+from newsfeed._state import SourceState, open_state
+from newsfeed._store import SCHEMA_VERSION
 
 # -- the no-op run over a large state
 STORED = (10_000, 1_000_000)
@@ -58,6 +60,9 @@ NOOP_TARGET = 1.25
 # A run that does not finish in this time, or within this memory, is reported as such.
 NOOP_TIMEOUT = 240.0
 NOOP_MEMORY_LIMIT = 8 * 1024**3
+SEED_TIMEOUT = 1800.0
+#: Seeded states, kept between benchmark runs (git-ignored, about 1 GB at 1,000,000 items).
+CACHE = HERE / "results" / "cache"
 _VARIANTS = {
     "plain": 'rss = "feed.xml"\natom = "atom.xml"\n',
     "archive + html": 'rss = "feed.xml"\natom = "atom.xml"\narchive = "archive"\n'
@@ -110,44 +115,97 @@ def _local_config(directory: Path, variant: str, sources: Path) -> Path:
     return config
 
 
-def _item(source: int, number: int, rng: random.Random) -> NewsItem:
-    """The *number*-th newest item of a source: 5 minutes x sources older than the one before."""
-    words = rng.choices(inputs.VOCABULARY, k=40)
+def _items(source: int, count: int) -> list[NewsItem]:
+    """A source's *count* items, newest first: each LOCAL_SOURCES x 5 minutes older."""
     host = f"source-{source}.bench.example"
-    return NewsItem(
-        id=f"urn:bench:{host}:{number}",
-        title=" ".join(words[:8]).capitalize(),
-        summary=" ".join(words[8:]).capitalize() + ".",
-        published=NEWEST - ITEM_SPACING * (number * LOCAL_SOURCES + source),
-        link=f"https://{host}/news/{number}",
-        source=Source(title=f"Publisher {source}", url=f"https://{host}/feed.xml"),
-    )
+    attribution = Source(title=f"Publisher {source}", url=f"https://{host}/feed.xml")
+    words = random.Random(f"{inputs.SEED}:{source}").choices(inputs.VOCABULARY, k=1000)
+    return [
+        NewsItem(
+            id=f"urn:bench:{host}:{number}",
+            title=" ".join(words[number % 960 : number % 960 + 8]).capitalize(),
+            summary=" ".join(words[number % 953 : number % 953 + 32]).capitalize() + ".",
+            published=NEWEST - ITEM_SPACING * (number * LOCAL_SOURCES + source),
+            link=f"https://{host}/news/{number}",
+            source=attribution,
+        )
+        for number in range(count)
+    ]
 
 
-def seed(directory: Path, stored: int, sources: Path) -> Path:
-    """A state of *stored* items of the local sources in *sources*, none changed since.
+def _seed_child(directory: str, stored: str, sources: str) -> None:
+    """Store *stored* items of the local sources in *sources*, none changed since.
 
-    Written with the store's own API, one source (one transaction) at a time.
+    With the store's own API, one source (one transaction) at a time.
     """
-    directory.mkdir(parents=True)
-    sources.mkdir(parents=True, exist_ok=True)
-    config = load_config(_local_config(directory, "plain", sources))
-    seen = NEWEST
-    with Store.open(config.output.state) as store:
+    folder, feeds = Path(directory), Path(sources)
+    feeds.mkdir(parents=True, exist_ok=True)
+    config = load_config(_local_config(folder, "plain", feeds))
+    with open_state(config.output.state) as state:
         for index, source in enumerate(config.sources):
             body = inputs.rss_feed(f"source-{index}.bench.example", 1)
-            (sources / f"{index}.xml").write_bytes(body)
-            rng = random.Random(f"{inputs.SEED}:{index}")
-            items = [_item(index, number, rng) for number in range(stored // LOCAL_SOURCES)]
-            state = SourceState(
+            (feeds / f"{index}.xml").write_bytes(body)
+            fetched = SourceState(
                 key=source.key,
                 content_hash=hashlib.sha256(body).hexdigest(),
                 title=f"Publisher {index}",
-                status="ok",
-                last_fetched=seen,
+                status=Outcome.OK,
+                last_fetched=NEWEST,
             )
-            store.save(state, items, now=seen)
-    return config.output.state
+            state.save(fetched, _items(index, int(stored) // LOCAL_SOURCES), now=NEWEST)
+
+
+def _archive_child(config_path: str) -> None:
+    """Archive every complete page through the state's API, as earlier runs would have.
+
+    The pages' files are not written: a run never reads or renders a complete page
+    again, and rendering a million items would take the benchmark many minutes.
+    """
+    config = load_config(config_path)
+    with open_state(config.output.state) as state:
+        state.publish([source.key for source in config.sources])
+        state.close_pages(state.complete_pages(config.max_items))
+
+
+def _child(argv: Sequence[str], scratch: Path) -> None:
+    run = run_child(
+        [PYTHON, str(Path(__file__).resolve()), *argv], timeout=SEED_TIMEOUT, scratch=scratch
+    )
+    _expect(run.returncode == 0, f"{argv[0]} failed: {run.stderr[-2000:]}")
+
+
+def prepared(scratch: Path, stored: int, variant: str) -> tuple[Path, float]:
+    """A configuration of LOCAL_SOURCES local sources over a state of *stored* items, published.
+
+    Seeded states are kept in CACHE between benchmark runs, for one schema version: seeding
+    a million items takes minutes. The measured runs then use them in place.
+    Returns the configuration and the seconds the preparation took.
+    """
+    started = time.perf_counter()
+    sources = CACHE / "sources"
+    name = f"schema{SCHEMA_VERSION}-{stored}-{LOCAL_SOURCES}"
+    seeded = CACHE / f"{name}-seed"
+    if not (seeded / "done").exists():
+        shutil.rmtree(seeded, ignore_errors=True)
+        seeded.mkdir(parents=True)
+        _child(["seed", str(seeded), str(stored), str(sources)], scratch)
+        (seeded / "done").touch()
+    kept = CACHE / f"{name}-{variant.split(maxsplit=1)[0]}"
+    if not (kept / "done").exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        shutil.copyfile(seeded / "state.sqlite", kept / "state.sqlite")
+        config = _local_config(kept, variant, sources)
+        if "archive" in variant:
+            _child(["archive", str(config)], scratch)
+        (kept / "done").touch()
+    config = _local_config(kept, variant, sources)
+    # Measured where it was published: the outputs' paths are part of what a run compares.
+    # This run publishes what is not current yet (the first time, or after a change of the
+    # code); the runs measured after it find everything current.
+    published = noop_run(config, scratch, publishing=True)
+    _expect(published.failure is None, f"publishing run: {published.failure}")
+    return config, time.perf_counter() - started
 
 
 def stored_items(state: Path) -> int:
@@ -194,25 +252,15 @@ def _noop_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obje
     repeat = QUICK_REPEAT if quick else REPEAT
     details: dict[str, object] = {}
     configs: dict[tuple[str, int], Path] = {}
-    sources = scratch / "sources"
     for size in sizes:
-        seeded = scratch / f"seed-{size}"
-        state = seed(seeded, size, sources)
         for variant in _VARIANTS:
-            directory = scratch / f"{variant.split()[0]}-{size}"
-            shutil.copytree(seeded, directory)
-            config = _local_config(directory, variant, sources)
-            # The first run publishes the outputs; the runs measured after it find them current.
-            prepare = noop_run(config, directory, publishing=True)
-            details[f"{variant}, {size}: publishing run"] = _noop_json(prepare)
-            configs[variant, size] = config
-        details[f"{size}: stored items seeded"] = stored_items(state)
-        shutil.rmtree(seeded)
+            configs[variant, size], seconds = prepared(scratch, size, variant)
+            details[f"{variant}, {size}: preparing (seconds, cached or not)"] = seconds
     runs: dict[tuple[str, int], list[NoOp]] = {key: [] for key in configs}
     # Round by round, so that a disturbance of the machine falls on every size alike.
     for _ in range(repeat):
         for (variant, size), config in configs.items():
-            runs[variant, size].append(noop_run(config, config.parent))
+            runs[variant, size].append(noop_run(config, scratch))
     rows = []
     small, large = sizes
     for variant in _VARIANTS:
@@ -494,6 +542,10 @@ def _floor_child(listing: str, output: str, concurrency: str, per_host: str) -> 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["noop"]:
         sys.exit(_noop_child(sys.argv[2]))
+    elif sys.argv[1:2] == ["seed"]:
+        _seed_child(*sys.argv[2:5])
+    elif sys.argv[1:2] == ["archive"]:
+        _archive_child(sys.argv[2])
     elif sys.argv[1:2] == ["floor"]:
         _floor_child(*sys.argv[2:6])
     else:

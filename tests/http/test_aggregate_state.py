@@ -18,8 +18,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, Entry, atom, entry, json_feed, rss2
-from newsfeed import Outcome, Source, StateLockedError, _aggregate, parse_feed
+from newsfeed import Outcome, Source, StateLockedError, parse_feed
 from newsfeed._store import Store
+from newsfeed.aggregate import _publish
 from processes import newsfeed
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -450,7 +451,7 @@ def test_outputs_are_written_while_the_run_still_holds_the_lock(
     source = Changing(httpserver, "/feed", rss2([entry(1)]))
     setup.configure([{"name": "source", "url": source.url}])
     locked_while_writing: list[bool] = []
-    write = _aggregate.write_atomic
+    write = _publish.write_atomic
 
     def checking_write(path: Path, data: bytes) -> bool:
         try:
@@ -460,7 +461,7 @@ def test_outputs_are_written_while_the_run_still_holds_the_lock(
             locked_while_writing.append(True)
         return write(path, data)
 
-    monkeypatch.setattr(_aggregate, "write_atomic", checking_write)
+    monkeypatch.setattr(_publish, "write_atomic", checking_write)
     setup.run()
 
     assert locked_while_writing == [True, True, True]
@@ -472,7 +473,7 @@ def test_what_is_published_is_already_in_the_state_file(setup, httpserver, monke
     source = Changing(httpserver, "/feed", rss2([entry(1), entry(2)]))
     setup.configure([{"name": "source", "url": source.url}])
     durable: list[int] = []
-    write = _aggregate.write_atomic
+    write = _publish.write_atomic
 
     def checking_write(path: Path, data: bytes) -> bool:
         # The database file alone, without its write-ahead log: what a checkpoint put there.
@@ -482,7 +483,7 @@ def test_what_is_published_is_already_in_the_state_file(setup, httpserver, monke
             durable.append(db.execute("SELECT count(*) FROM item").fetchone()[0])
         return write(path, data)
 
-    monkeypatch.setattr(_aggregate, "write_atomic", checking_write)
+    monkeypatch.setattr(_publish, "write_atomic", checking_write)
     setup.run()
 
     assert durable == [2, 2, 2]

@@ -13,7 +13,7 @@
 Run as a script, it is a child: ``scale.py noop CONFIG`` (a whole ``newsfeed aggregate``
 that prints its peak memory), ``scale.py floor LIST OUT CONCURRENCY PER_HOST`` (the bare
 client: LIST holds ``url<TAB>etag`` lines, OUT gets them back with the ETags answered),
-``scale.py seed DIRECTORY ITEMS SOURCES`` and ``scale.py archive CONFIG`` (seeding).
+``scale.py seed DIRECTORY ITEMS SOURCES`` and ``scale.py publish CONFIG`` (seeding).
 """
 
 from __future__ import annotations
@@ -155,16 +155,18 @@ def _seed_child(directory: str, stored: str, sources: str) -> None:
             state.save(fetched, _items(index, int(stored) // LOCAL_SOURCES), now=NEWEST)
 
 
-def _archive_child(config_path: str) -> None:
-    """Archive every complete page through the state's API, as earlier runs would have.
+def _publish_child(config_path: str) -> None:
+    """Publish the seeded items through the state's API, as the earlier runs would have.
 
-    The pages' files are not written: a run never reads or renders a complete page
-    again, and rendering a million items would take the benchmark many minutes.
+    Each item gets its entry, and with archives every complete page is closed without
+    its files being written: a run never reads or renders a complete page again, and
+    rendering a million items would take the benchmark many minutes.
     """
     config = load_config(config_path)
     with open_state(config.output.state) as state:
         state.publish([source.key for source in config.sources])
-        state.close_pages(state.complete_pages(config.max_items))
+        if config.output.archive is not None:
+            state.close_pages(state.complete_pages(config.max_items))
 
 
 def _child(argv: Sequence[str], scratch: Path) -> None:
@@ -195,15 +197,13 @@ def prepared(scratch: Path, stored: int, variant: str) -> tuple[Path, float]:
         shutil.rmtree(kept, ignore_errors=True)
         kept.mkdir(parents=True)
         shutil.copyfile(seeded / "state.sqlite", kept / "state.sqlite")
-        config = _local_config(kept, variant, sources)
-        if "archive" in variant:
-            _child(["archive", str(config)], scratch)
+        _child(["publish", str(_local_config(kept, variant, sources))], scratch)
         (kept / "done").touch()
     config = _local_config(kept, variant, sources)
     # Measured where it was published: the outputs' paths are part of what a run compares.
     # This run publishes what is not current yet (the first time, or after a change of the
     # code); the runs measured after it find everything current.
-    published = noop_run(config, scratch, publishing=True)
+    published = noop_run(config, scratch, publishing=True, timeout=SEED_TIMEOUT)
     _expect(published.failure is None, f"publishing run: {published.failure}")
     return config, time.perf_counter() - started
 
@@ -226,22 +226,24 @@ class NoOp:
     failure: str | None = None
 
 
-def noop_run(config: Path, scratch: Path, *, publishing: bool = False) -> NoOp:
+def noop_run(
+    config: Path, scratch: Path, *, publishing: bool = False, timeout: float = NOOP_TIMEOUT
+) -> NoOp:
     run = run_child(
         [PYTHON, str(Path(__file__).resolve()), "noop", str(config)],
-        timeout=NOOP_TIMEOUT,
+        timeout=timeout,
         scratch=scratch,
     )
     if run.returncode != 0:
-        return NoOp(run.seconds, None, _why(run))
+        return NoOp(run.seconds, None, _why(run, timeout))
     if not publishing:
         _expect("0 files rewritten" in run.stderr, f"no-op run rewrote files: {run.stderr[-500:]}")
     return NoOp(run.seconds, json.loads(run.stdout.splitlines()[-1])["peak_mb"])
 
 
-def _why(run: ChildRun) -> str:
-    if run.returncode < 0 or run.seconds >= NOOP_TIMEOUT:
-        return f"killed after {run.seconds:.0f} s (timeout {NOOP_TIMEOUT:g} s)"
+def _why(run: ChildRun, timeout: float) -> str:
+    if run.returncode < 0 or run.seconds >= timeout:
+        return f"killed after {run.seconds:.0f} s (timeout {timeout:g} s)"
     if "MemoryError" in run.stderr:
         return f"out of memory (limit {NOOP_MEMORY_LIMIT / 1024**3:g} GiB)"
     return f"exit {run.returncode}: {run.stderr.strip()[-300:]}"
@@ -544,8 +546,8 @@ if __name__ == "__main__":
         sys.exit(_noop_child(sys.argv[2]))
     elif sys.argv[1:2] == ["seed"]:
         _seed_child(*sys.argv[2:5])
-    elif sys.argv[1:2] == ["archive"]:
-        _archive_child(sys.argv[2])
+    elif sys.argv[1:2] == ["publish"]:
+        _publish_child(sys.argv[2])
     elif sys.argv[1:2] == ["floor"]:
         _floor_child(*sys.argv[2:6])
     else:

@@ -141,10 +141,13 @@ def write_config(
     return config
 
 
-def aggregate(config: Path, scratch: Path) -> ChildRun:
-    run = run_child([NEWSFEED, "aggregate", str(config)], timeout=RUN_TIMEOUT, scratch=scratch)
+def aggregate(config: Path, scratch: Path, *, timeout: float = RUN_TIMEOUT) -> ChildRun:
+    run = run_child([NEWSFEED, "aggregate", str(config)], timeout=timeout, scratch=scratch)
     if run.returncode != 0:
-        raise RuntimeError(f"newsfeed aggregate failed: {run.stderr[-2000:]}")
+        raise RuntimeError(
+            f"newsfeed aggregate failed (exit {run.returncode} after {run.seconds:.0f} s):"
+            f" {run.stderr[-2000:]}"
+        )
     return run
 
 

@@ -87,6 +87,9 @@ class Publication:
     fingerprint: str
     #: How many items the current document held.
     items: int
+    #: Each output file as written, ``[size, mtime_ns]`` by path: a file changed or removed
+    #: since is written again.
+    files: dict[str, list[int]]
 
 
 class State(Protocol):

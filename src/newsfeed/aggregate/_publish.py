@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
@@ -105,12 +105,24 @@ def unchanged(config: Config, state: State) -> Publication | None:
     if stored is None:
         return None
     last = Publication(**json.loads(stored))
-    files = [output.path for output in outputs(config)]
-    if config.output.html is not None:
-        files.append(config.output.html)
-    if last.fingerprint != fingerprint(config, state) or not all(p.exists() for p in files):
+    if last.fingerprint != fingerprint(config, state) or last.files != _files(config):
         return None
     return last
+
+
+def _files(config: Config) -> dict[str, list[int]]:
+    """The current output files' sizes and modification times: cheap to compare each run."""
+    paths = [output.path for output in outputs(config)]
+    if config.output.html is not None:
+        paths.append(config.output.html)
+    files = {}
+    for path in paths:
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        files[str(path)] = [status.st_size, status.st_mtime_ns]
+    return files
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,11 +183,10 @@ def write_current(
         older = alternates_for(html, archive_links)
         if write_atomic(html, to_html(feed, links, older)):
             paths.append(html)
-    publication = Publication(fingerprint=fingerprint(config, state), items=len(items))
-    state.keep(
-        _PUBLICATION_SETTING,
-        json.dumps({"fingerprint": publication.fingerprint, "items": publication.items}),
+    publication = Publication(
+        fingerprint=fingerprint(config, state), items=len(items), files=_files(config)
     )
+    state.keep(_PUBLICATION_SETTING, json.dumps(asdict(publication), sort_keys=True))
     return Written(paths=tuple(paths), changed_urls=tuple(urls))
 
 

@@ -11,17 +11,19 @@ import feedparser
 import pytest
 
 import newsfeed
+from newsfeed.aggregate import _publish
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_ITEMS = 5
+RFC_822 = "%a, %d %b %Y %H:%M:%S +0000"
 
 
 def rss_with(numbers: range | list[int], *, dates: dict[int, datetime] | None = None) -> str:
     dates = dates or {}
     items = "".join(
         f"<item><title>Item {n}</title><guid>https://src.example/{n}</guid>"
-        f"<pubDate>{dates.get(n, START + timedelta(days=10 * n)).strftime('%a, %d %b %Y %H:%M:%S +0000')}"
-        "</pubDate></item>"
+        f"<pubDate>{dates.get(n, START + timedelta(days=10 * n)).strftime(RFC_822)}</pubDate>"
+        "</item>"
         for n in reversed(numbers)
     )
     return (
@@ -56,7 +58,11 @@ def documents(site: Path, suffix: str, current: str) -> dict[str, newsfeed.Feed]
 def files(folder: Path) -> dict[str, tuple[bytes, int, int]]:
     """Every file under *folder*: its bytes, inode and modification time."""
     return {
-        str(path.relative_to(folder)): (path.read_bytes(), path.stat().st_ino, path.stat().st_mtime_ns)
+        str(path.relative_to(folder)): (
+            path.read_bytes(),
+            path.stat().st_ino,
+            path.stat().st_mtime_ns,
+        )
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
@@ -146,10 +152,13 @@ def test_a_complete_page_is_written_once_and_never_again(site):
     assert set(after) > set(before)
 
 
-def test_a_run_with_nothing_new_writes_nothing(site):
+def test_a_run_with_nothing_new_writes_nothing(site, monkeypatch):
     run(site, range(30))
     public = site / "public"
     before = files(public)
+    # Not even rendered: no document is handed to a writer to compare with the file.
+    handed: list[Path] = []
+    monkeypatch.setattr(_publish, "write_atomic", lambda path, _: handed.append(path))
 
     report = run(site, range(30))
 
@@ -160,6 +169,7 @@ def test_a_run_with_nothing_new_writes_nothing(site):
     (site / "source.xml").write_text(rss_with(range(30)) + "\n")
     assert newsfeed.aggregate(newsfeed.load_config(site / "config.toml"), now=START).written == ()
     assert files(public) == before
+    assert handed == []
 
 
 def test_an_output_removed_or_changed_is_written_again(site):

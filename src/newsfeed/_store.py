@@ -519,36 +519,27 @@ class Store:
         return items
 
     @_guarded
-    def complete_pages(self, size: int) -> list[Page]:
+    def next_page(self, size: int) -> Page | None:
         (unarchived,) = self._db.execute("SELECT count(*) FROM entry WHERE page IS NULL").fetchone()
-        number = self.last_page()
-        pages: list[Page] = []
-        after = 0
-        while unarchived >= 2 * size:
-            number += 1
-            rows = self._db.execute(
-                "SELECT entry.seq, item.data FROM entry"
-                " JOIN item ON item.source_key = entry.source_key AND item.id = entry.id"
-                " WHERE entry.page IS NULL AND entry.seq > ? ORDER BY entry.seq LIMIT ?",
-                (after, size),
-            ).fetchall()
-            after = rows[-1][0]
-            items = sorted((item_from_json(data) for _, data in rows), key=lambda i: i.id)
-            items.sort(key=lambda item: item.published, reverse=True)
-            pages.append(Page(number=number, items=tuple(items), through=after))
-            unarchived -= size
-        return pages
+        if unarchived < 2 * size:
+            return None
+        rows = self._db.execute(
+            "SELECT entry.seq, item.data FROM entry"
+            " JOIN item ON item.source_key = entry.source_key AND item.id = entry.id"
+            " WHERE entry.page IS NULL ORDER BY entry.seq LIMIT ?",
+            (size,),
+        ).fetchall()
+        items = sorted((item_from_json(data) for _, data in rows), key=lambda item: item.id)
+        items.sort(key=lambda item: item.published, reverse=True)
+        return Page(number=self.last_page() + 1, items=tuple(items), through=rows[-1][0])
 
     @_guarded
-    def close_pages(self, pages: Sequence[Page]) -> None:
-        if not pages:
-            return
+    def close_page(self, page: Page) -> None:
         with self._transaction() as db:
-            for page in pages:
-                db.execute(
-                    "UPDATE entry SET page = ? WHERE page IS NULL AND seq <= ?",
-                    (page.number, page.through),
-                )
+            db.execute(
+                "UPDATE entry SET page = ? WHERE page IS NULL AND seq <= ?",
+                (page.number, page.through),
+            )
             self._bump(db)
 
     @_guarded

@@ -21,7 +21,7 @@ from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._model import ArchiveLinks, Feed, NewsItem
 from newsfeed._page import alternates_for, to_html
-from newsfeed._state import Page, Publication, State
+from newsfeed._state import Publication, State
 from newsfeed._websub import HubPing, publish
 from newsfeed.aggregate._archive import (
     archive_page,
@@ -135,13 +135,15 @@ class Written:
     changed_urls: tuple[str, ...]
 
 
-def write_pages(config: Config, state: State, pages: Sequence[Page]) -> list[Path]:
-    """Write archive pages that filled up, each in every format; the files that changed."""
+def write_pages(config: Config, state: State) -> list[Path]:
+    """Write the archive pages that filled up, one at a time, each in every format; the
+    files that changed. A page is recorded as archived once written: a run killed in
+    between writes the same page again."""
     folder = config.output.archive
     assert folder is not None  # noqa: S101 - only called with archives
     written = []
-    for output in outputs(config):
-        for page in pages:
+    while (page := state.next_page(config.max_items)) is not None:
+        for output in outputs(config):
             document = archive_page(
                 replace(config.info, feed_url=output.url),
                 page.items,
@@ -152,6 +154,7 @@ def write_pages(config: Config, state: State, pages: Sequence[Page]) -> list[Pat
             )
             if write_atomic(document.path, output.export(document.feed)):
                 written.append(document.path)
+        state.close_page(page)
     return written
 
 

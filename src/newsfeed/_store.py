@@ -572,8 +572,11 @@ class Store:
 
     @_guarded
     def last_page(self) -> int:
-        (number,) = self._db.execute("SELECT max(page) FROM entry WHERE page > 0").fetchone()
-        return number or 0
+        # Not max(page): with the condition SQLite would read every archived entry for it.
+        row = self._db.execute(
+            "SELECT page FROM entry WHERE page > 0 ORDER BY page DESC LIMIT 1"
+        ).fetchone()
+        return 0 if row is None else int(row[0])
 
     @_guarded
     def prune(self, *, oldest: datetime) -> int:

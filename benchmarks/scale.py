@@ -167,7 +167,8 @@ def _publish_child(config_path: str) -> None:
     with open_state(config.output.state) as state:
         state.publish([source.key for source in config.sources])
         if config.output.archive is not None:
-            state.close_pages(state.complete_pages(config.max_items))
+            while (page := state.next_page(config.max_items)) is not None:
+                state.close_page(page)
 
 
 def _child(argv: Sequence[str], scratch: Path) -> None:

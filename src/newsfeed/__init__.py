@@ -16,11 +16,12 @@ from newsfeed._errors import (
     Problem,
     StateError,
     StateLockedError,
+    ValidationError,
 )
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._ingest import parse_feed
-from newsfeed._model import ArchiveLinks, Feed, FeedInfo, NewsItem, Source
+from newsfeed._model import ArchiveLinks, Enclosure, Feed, FeedInfo, NewsItem, Person, Source
 from newsfeed._text import derive_title
 from newsfeed._websub import HubPing
 from newsfeed.aggregate import Outcome, Report, SourceReport, aggregate
@@ -32,6 +33,7 @@ __all__ = [
     "BulletinError",
     "Config",
     "ConfigError",
+    "Enclosure",
     "Feed",
     "FeedInfo",
     "FeedParseError",
@@ -41,6 +43,7 @@ __all__ = [
     "NewsfeedError",
     "Outcome",
     "OutputError",
+    "Person",
     "Problem",
     "Report",
     "Source",
@@ -49,6 +52,7 @@ __all__ = [
     "SourceReport",
     "StateError",
     "StateLockedError",
+    "ValidationError",
     "__version__",
     "aggregate",
     "derive_title",

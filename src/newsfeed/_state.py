@@ -87,6 +87,9 @@ class Publication:
     fingerprint: str
     #: How many items the current document held.
     items: int
+    #: Each output file as written, ``[size, mtime_ns]`` by path: a file changed or removed
+    #: since is written again.
+    files: dict[str, list[int]]
 
 
 class State(Protocol):
@@ -162,13 +165,13 @@ class State(Protocol):
         """
         ...
 
-    def complete_pages(self, size: int) -> list[Page]:
-        """The archive pages that are complete now: while more than twice *size* entries
-        are not archived, the oldest *size* of them make the next page."""
+    def next_page(self, size: int) -> Page | None:
+        """The next archive page, if it is complete: when twice *size* entries or more are
+        not archived, the oldest *size* of them; ``None`` otherwise."""
         ...
 
-    def close_pages(self, pages: Sequence[Page]) -> None:
-        """Record *pages* (from :meth:`complete_pages`) as archived, once they are written."""
+    def close_page(self, page: Page) -> None:
+        """Record *page* (from :meth:`next_page`) as archived, once it is written."""
         ...
 
     def last_page(self) -> int:

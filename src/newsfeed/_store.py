@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from newsfeed._errors import StateError, StateLockedError
-from newsfeed._model import NewsItem, Source
+from newsfeed._model import Enclosure, NewsItem, Person, Source
 from newsfeed._state import Outcome, Page, SourceState
 
 _P = ParamSpec("_P")
@@ -118,7 +118,11 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def item_to_json(item: NewsItem) -> str:
-    """The item as compact, key-sorted JSON: equal items give equal text."""
+    """The item as compact, key-sorted JSON: equal items give equal text.
+
+    Fields at their defaults are left out, so an item of release 0.1.0's kind
+    is stored as that release stored it, and a field added later reads as its default.
+    """
     document: dict[str, Any] = {
         "id": item.id,
         "title": item.title,
@@ -126,13 +130,33 @@ def item_to_json(item: NewsItem) -> str:
         "published": item.published.isoformat(),
         "updated": None if item.updated is None else item.updated.isoformat(),
         "link": item.link,
-        "author": item.author,
         "categories": list(item.categories),
         "source": None
         if item.source is None
         else {"title": item.source.title, "url": item.source.url},
     }
+    # Release 0.1.0 stored one author's name, or null; such items are still stored so.
+    if not item.authors or (
+        item.author is not None and item.authors == (Person(name=item.author),)
+    ):
+        document["author"] = item.author
+    else:
+        document["authors"] = [_without_none(_fields_of(person)) for person in item.authors]
+    if item.content_html:
+        document["content_html"] = item.content_html
+    if item.enclosures:
+        document["enclosures"] = [_without_none(_fields_of(e)) for e in item.enclosures]
+    if item.image is not None:
+        document["image"] = item.image
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _fields_of(value: Person | Enclosure) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+def _without_none(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if value is not None}
 
 
 # A source's items all carry the same Source: made (and checked) once, not once per item.
@@ -150,9 +174,13 @@ def item_from_json(text: str) -> NewsItem:
         published=datetime.fromisoformat(document["published"]),
         updated=_parse_time(document["updated"]),
         link=document["link"],
-        author=document["author"],
+        author=document.get("author"),
+        authors=tuple(Person(**person) for person in document.get("authors", ())),
         categories=tuple(document["categories"]),
         source=None if source is None else _source(title=source["title"], url=source["url"]),
+        content_html=document.get("content_html", ""),
+        enclosures=tuple(Enclosure(**e) for e in document.get("enclosures", ())),
+        image=document.get("image"),
     )
 
 
@@ -532,42 +560,36 @@ class Store:
         return items
 
     @_guarded
-    def complete_pages(self, size: int) -> list[Page]:
+    def next_page(self, size: int) -> Page | None:
         (unarchived,) = self._db.execute("SELECT count(*) FROM entry WHERE page IS NULL").fetchone()
-        number = self.last_page()
-        pages: list[Page] = []
-        after = 0
-        while unarchived >= 2 * size:
-            number += 1
-            rows = self._db.execute(
-                "SELECT entry.seq, item.data FROM entry"
-                " JOIN item ON item.source_key = entry.source_key AND item.id = entry.id"
-                " WHERE entry.page IS NULL AND entry.seq > ? ORDER BY entry.seq LIMIT ?",
-                (after, size),
-            ).fetchall()
-            after = rows[-1][0]
-            items = sorted((item_from_json(data) for _, data in rows), key=lambda i: i.id)
-            items.sort(key=lambda item: item.published, reverse=True)
-            pages.append(Page(number=number, items=tuple(items), through=after))
-            unarchived -= size
-        return pages
+        if unarchived < 2 * size:
+            return None
+        rows = self._db.execute(
+            "SELECT entry.seq, item.data FROM entry"
+            " JOIN item ON item.source_key = entry.source_key AND item.id = entry.id"
+            " WHERE entry.page IS NULL ORDER BY entry.seq LIMIT ?",
+            (size,),
+        ).fetchall()
+        items = sorted((item_from_json(data) for _, data in rows), key=lambda item: item.id)
+        items.sort(key=lambda item: item.published, reverse=True)
+        return Page(number=self.last_page() + 1, items=tuple(items), through=rows[-1][0])
 
     @_guarded
-    def close_pages(self, pages: Sequence[Page]) -> None:
-        if not pages:
-            return
+    def close_page(self, page: Page) -> None:
         with self._transaction() as db:
-            for page in pages:
-                db.execute(
-                    "UPDATE entry SET page = ? WHERE page IS NULL AND seq <= ?",
-                    (page.number, page.through),
-                )
+            db.execute(
+                "UPDATE entry SET page = ? WHERE page IS NULL AND seq <= ?",
+                (page.number, page.through),
+            )
             self._bump(db)
 
     @_guarded
     def last_page(self) -> int:
-        (number,) = self._db.execute("SELECT max(page) FROM entry WHERE page > 0").fetchone()
-        return number or 0
+        # Not max(page): with the condition SQLite would read every archived entry for it.
+        row = self._db.execute(
+            "SELECT page FROM entry WHERE page > 0 ORDER BY page DESC LIMIT 1"
+        ).fetchone()
+        return 0 if row is None else int(row[0])
 
     @_guarded
     def prune(self, *, oldest: datetime) -> int:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
@@ -21,7 +21,7 @@ from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._model import ArchiveLinks, Feed, NewsItem
 from newsfeed._page import alternates_for, to_html
-from newsfeed._state import Page, Publication, State
+from newsfeed._state import Publication, State
 from newsfeed._websub import HubPing, publish
 from newsfeed.aggregate._archive import (
     archive_page,
@@ -105,12 +105,24 @@ def unchanged(config: Config, state: State) -> Publication | None:
     if stored is None:
         return None
     last = Publication(**json.loads(stored))
-    files = [output.path for output in outputs(config)]
-    if config.output.html is not None:
-        files.append(config.output.html)
-    if last.fingerprint != fingerprint(config, state) or not all(p.exists() for p in files):
+    if last.fingerprint != fingerprint(config, state) or last.files != _files(config):
         return None
     return last
+
+
+def _files(config: Config) -> dict[str, list[int]]:
+    """The current output files' sizes and modification times: cheap to compare each run."""
+    paths = [output.path for output in outputs(config)]
+    if config.output.html is not None:
+        paths.append(config.output.html)
+    files = {}
+    for path in paths:
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        files[str(path)] = [status.st_size, status.st_mtime_ns]
+    return files
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,13 +135,15 @@ class Written:
     changed_urls: tuple[str, ...]
 
 
-def write_pages(config: Config, state: State, pages: Sequence[Page]) -> list[Path]:
-    """Write archive pages that filled up, each in every format; the files that changed."""
+def write_pages(config: Config, state: State) -> list[Path]:
+    """Write the archive pages that filled up, one at a time, each in every format; the
+    files that changed. A page is recorded as archived once written: a run killed in
+    between writes the same page again."""
     folder = config.output.archive
     assert folder is not None  # noqa: S101 - only called with archives
     written = []
-    for output in outputs(config):
-        for page in pages:
+    while (page := state.next_page(config.max_items)) is not None:
+        for output in outputs(config):
             document = archive_page(
                 replace(config.info, feed_url=output.url),
                 page.items,
@@ -140,6 +154,7 @@ def write_pages(config: Config, state: State, pages: Sequence[Page]) -> list[Pat
             )
             if write_atomic(document.path, output.export(document.feed)):
                 written.append(document.path)
+        state.close_page(page)
     return written
 
 
@@ -171,11 +186,10 @@ def write_current(
         older = alternates_for(html, archive_links)
         if write_atomic(html, to_html(feed, links, older)):
             paths.append(html)
-    publication = Publication(fingerprint=fingerprint(config, state), items=len(items))
-    state.keep(
-        _PUBLICATION_SETTING,
-        json.dumps({"fingerprint": publication.fingerprint, "items": publication.items}),
+    publication = Publication(
+        fingerprint=fingerprint(config, state), items=len(items), files=_files(config)
     )
+    state.keep(_PUBLICATION_SETTING, json.dumps(asdict(publication), sort_keys=True))
     return Written(paths=tuple(paths), changed_urls=tuple(urls))
 
 

@@ -52,8 +52,8 @@ def aggregate(
             for source in config.sources
             if source.kind is not SourceKind.URL
         }
-        urls = [source for source in config.sources if source.kind is SourceKind.URL]
-        reports.update(asyncio.run(remote(run, urls, progress)))
+        fetched = [source for source in config.sources if source.kind is SourceKind.URL]
+        reports.update(asyncio.run(remote(run, fetched, progress)))
         # What is published must outlive a power loss in the state too.
         state.sync()
         # Written under the lock, so an overlapping run cannot put back an older feed.
@@ -79,10 +79,7 @@ def _publish(config: Config, state: State, now: datetime) -> tuple[int, Written]
     pages = []
     last_page = 0
     if config.output.archive is not None:
-        complete = state.complete_pages(config.max_items)
-        # Recorded once written: a run killed in between writes the same pages again.
-        pages = write_pages(config, state, complete)
-        state.close_pages(complete)
+        pages = write_pages(config, state)
         last_page = state.last_page()
     items = current_items(config, state, now)
     written = write_current(config, state, items, last_page=last_page)

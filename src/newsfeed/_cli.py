@@ -16,7 +16,6 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -25,7 +24,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsfeed import __version__
-from newsfeed._aggregate import Outcome, aggregate
 from newsfeed._bulletin import load_bulletin
 from newsfeed._config import FetchSettings, load_config
 from newsfeed._errors import BulletinError, ConfigError, NewsfeedError, StateLockedError
@@ -35,7 +33,8 @@ from newsfeed._model import Feed, FeedInfo
 from newsfeed._opml import read_opml, to_opml, to_toml_sources
 from newsfeed._page import MEDIA_TYPES, Alternate, alternates_for, to_html
 from newsfeed._serve import make_server
-from newsfeed._store import Store
+from newsfeed._state import read_states
+from newsfeed.aggregate import Outcome, aggregate
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -211,10 +210,8 @@ def _aggregate(args: argparse.Namespace) -> int:
         end = "\n" if finished == total else ""
         print(f"\rfetching {finished}/{total}", end=end, file=sys.stderr, flush=True)
 
-    try:
-        report = aggregate(config, progress=progress if show_progress else None)
-    except sqlite3.Error as exc:
-        return _state_unusable(config.output.state, exc)
+    # A state that cannot be used is a StateError, reported as every NewsfeedError is.
+    report = aggregate(config, progress=progress if show_progress else None)
     for source in report.sources:
         plain = source.outcome is Outcome.OK and not source.warnings and not source.skipped_entries
         if source.failed or (not args.quiet and not plain):
@@ -240,21 +237,9 @@ def _aggregate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if report.all_failed else EXIT_OK
 
 
-def _state_unusable(path: Path, exc: sqlite3.Error) -> int:
-    # Not a traceback: a damaged or foreign file at the state path is the user's to fix.
-    print(f"newsfeed: {path}: the state database cannot be used: {exc}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def _sources(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    states = {}
-    if config.output.state.exists():
-        try:
-            with Store.read_only(config.output.state) as store:
-                states = {state.key: state for state in store.sources()}
-        except sqlite3.Error as exc:
-            return _state_unusable(config.output.state, exc)
+    states = read_states(config.output.state)
     now = datetime.now(UTC)
     rows = [("NAME", "URL", "LAST FETCH", "STATUS", "ITEMS", "NEXT TRY", "LAST ERROR")]
     for source in config.sources:
@@ -267,7 +252,7 @@ def _sources(args: argparse.Namespace) -> int:
                 source.name,
                 (state.url if state and state.url else source.location),
                 fetched.strftime("%Y-%m-%d %H:%M") if fetched else "never",
-                (state.status or "-") if state else "-",
+                state.status.value if state and state.status else "-",
                 str(state.items) if state else "0",
                 waits_until.strftime("%Y-%m-%d %H:%M:%S")
                 if waits_until and waits_until > now

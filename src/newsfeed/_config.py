@@ -123,9 +123,9 @@ class OutputConfig:
     json: Path | None = None
     #: A web page of the items, with autodiscovery links to the feeds.
     html: Path | None = None
-    #: The folder of monthly archive documents (RFC 5005), for items the feeds no longer hold.
+    #: The folder of archive pages (RFC 5005), for items the feeds no longer hold.
     archive: Path | None = None
-    #: The SQLite database that keeps sources' state and every item seen.
+    #: The SQLite database that keeps sources' state and the items seen.
     state: Path
 
 

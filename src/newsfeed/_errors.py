@@ -10,6 +10,7 @@ know newsfeed still catches them as ``ValueError`` or ``OSError``::
     ├── FeedParseError(ValueError)     bytes that are not a feed newsfeed can read
     ├── ConfigError(ValueError)        an aggregator configuration that is wrong
     ├── OutputError(OSError)           an output file that could not be written
+    ├── StateError(OSError)            the state database could not be read or written
     └── StateLockedError(RuntimeError) another run is using the same state database
 """
 
@@ -112,3 +113,21 @@ class StateLockedError(NewsfeedError, RuntimeError):
         #: The state database that is in use.
         self.path = path
         super().__init__(f"{path}: another newsfeed run is using this state; not running twice")
+
+
+class StateError(NewsfeedError, OSError):
+    """The aggregator's state could not be opened, read or written (a damaged or foreign
+    file, a read-only folder, a full disk); what it held before is untouched."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: the state database cannot be used: {reason}")
+        #: The state database.
+        self.path = path
+        self.reason = reason
+        # As an OSError has them, for code that knows OSError.
+        self.errno = None
+        self.strerror = reason
+        self.filename = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: the state database cannot be used: {self.reason}"

@@ -136,19 +136,31 @@ def _size(length: int | None) -> str | None:
     return f"{length / _KILO / _KILO:.1f} MB"
 
 
-def to_html(feed: Feed, alternates: Sequence[Alternate] = ()) -> bytes:
-    """The feed as an HTML page, UTF-8 encoded; deterministic like the feeds."""
+def to_html(
+    feed: Feed, alternates: Sequence[Alternate] = (), archives: Sequence[Alternate] = ()
+) -> bytes:
+    """The feed as an HTML page, UTF-8 encoded; deterministic like the feeds.
+
+    *archives* are the newest archive documents (RFC 5005) of each feed, holding the
+    items older than the page's: each links back to the one before it.
+    """
     template = _environment().get_template("index.html.jinja")
-    views = [
-        {
-            "media_type": alternate.media_type,
-            "href": alternate.href,
-            "label": _LABELS.get(alternate.media_type, alternate.media_type),
-            "title": f"{feed.info.title} ({_LABELS.get(alternate.media_type, 'feed')})",
-        }
-        for alternate in alternates
-    ]
+
+    def views(links: Sequence[Alternate]) -> list[dict[str, str]]:
+        return [
+            {
+                "media_type": alternate.media_type,
+                "href": alternate.href,
+                "label": _LABELS.get(alternate.media_type, alternate.media_type),
+                "title": f"{feed.info.title} ({_LABELS.get(alternate.media_type, 'feed')})",
+            }
+            for alternate in links
+        ]
+
     page = template.render(
-        info=feed.info, alternates=views, items=[_item_view(i) for i in feed.items]
+        info=feed.info,
+        alternates=views(alternates),
+        archives=views(archives),
+        items=[_item_view(i) for i in feed.items],
     )
     return page.encode()

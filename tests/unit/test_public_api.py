@@ -123,6 +123,9 @@ def sample_errors() -> list[NewsfeedError]:
     locked = getattr(newsfeed, "StateLockedError", None)
     if locked is not None:
         errors.append(locked(".newsfeed/state.sqlite"))
+    state_error = getattr(newsfeed, "StateError", None)
+    if state_error is not None:
+        errors.append(state_error(".newsfeed/state.sqlite", "file is not a database"))
     return errors
 
 
@@ -166,13 +169,28 @@ def imported_modules(path: Path) -> set[str]:
 
 @pytest.mark.parametrize(
     ("library", "owner"),
-    [("feedgen", "_export.py"), ("feedparser", "_ingest.py"), ("nh3", "_sanitize.py")],
+    [
+        ("feedgen", "_export.py"),
+        ("feedparser", "_ingest.py"),
+        ("nh3", "_sanitize.py"),
+        ("sqlite3", "_store.py"),
+    ],
 )
 def test_one_module_owns_each_feed_library(library: str, owner: str) -> None:
     importers = sorted(
         path.name for path in PACKAGE.rglob("*.py") if library in imported_modules(path)
     )
     assert importers == [owner]
+
+
+def test_the_command_line_reaches_the_state_through_its_protocol() -> None:
+    tree = ast.parse((PACKAGE / "_cli.py").read_text(encoding="utf-8"))
+    modules = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "newsfeed._state" in modules
+    assert "newsfeed._store" not in modules
+    assert "sqlite3" not in imported_modules(PACKAGE / "_cli.py")
 
 
 def test_the_import_scan_sees_nested_imports(tmp_path: Path) -> None:

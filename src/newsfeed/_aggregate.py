@@ -34,7 +34,14 @@ from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
 from newsfeed._files import read_capped, write_atomic
 from newsfeed._ingest import ReadFeed, read_feed
 from newsfeed._model import Feed, NewsItem, Source
-from newsfeed._page import alternates_for, to_html
+from newsfeed._page import (
+    MEDIA_TYPES,
+    Alternate,
+    alternates_for,
+    linked_to_page,
+    page_url,
+    to_html,
+)
 from newsfeed._store import SourceState, Store
 from newsfeed._websub import HubPing, publish
 
@@ -283,19 +290,28 @@ class _Run:
             return self.fail(source, state, f"{path}: {exc.strerror or exc}")
         digest = hashlib.sha256(data).hexdigest()
         if digest == state.content_hash and state.status != Outcome.ERROR.value:
-            return SourceReport(name=source.name, outcome=Outcome.NOT_MODIFIED)
+            # Saved as a URL source's 304 is, so that `newsfeed sources` shows this run.
+            return self.save_items(source, state, None, (), outcome=Outcome.NOT_MODIFIED)
         read: ReadFeed | None = None
         if source.kind is SourceKind.BULLETIN:
             try:
                 # The bytes already read and hashed: reading the file again could parse
                 # another version than the one whose hash is stored.
                 items: Sequence[NewsItem] = decode_bulletin(
-                    data, source=str(path), feed_url=self.config.info.feed_url, tz=source.timezone
+                    data,
+                    source=str(path),
+                    feed_url=self.config.info.feed_url,
+                    tz=source.timezone,
+                    allow_unordered=source.allow_unordered,
+                    allow_empty=source.allow_empty,
                 )
             except BulletinError as exc:
                 return self.fail(source, state, "; ".join(str(p) for p in exc.problems[:3]))
             except ValueError as exc:  # an unknown time zone or feed_url host
                 return self.fail(source, state, f"{path}: {exc}")
+            if self.config.output.html is not None:
+                # A bulletin record has no page of its own: its place on ours is its link.
+                items = linked_to_page(items, _page_url(self.config, self.config.output.html))
         else:
             parsed = _read_untrusted(data, url=None, now=self.now)
             if isinstance(parsed, FeedParseError):
@@ -367,8 +383,13 @@ class _Run:
         return None
 
     async def remote(
-        self, sources: Sequence[SourceConfig], progress: Callable[[int, int], None] | None
+        self,
+        sources: Sequence[SourceConfig],
+        progress: Callable[[int, int], None] | None,
+        *,
+        done_before: int = 0,
     ) -> dict[str, SourceReport]:
+        """Fetch the URL sources; *progress* counts every source, the *done_before* included."""
         reports: dict[str, SourceReport] = {}
         due: list[tuple[SourceState, FetchRequest]] = []
         by_key = {source.key: source for source in sources}
@@ -389,13 +410,15 @@ class _Run:
         # left over are the first fetched next time, instead of the same ones always waiting.
         due.sort(key=lambda pair: pair[0].last_fetched or datetime.min.replace(tzinfo=UTC))
         requests = [request for _, request in due]
-        finished = 0
+        # Sources read or not fetched at all count as done, so the counter ends at the total
+        # that the summary line gives.
+        finished, total = done_before + len(reports), done_before + len(sources)
 
         def tick() -> None:
             nonlocal finished
             finished += 1
             if progress is not None:
-                progress(finished, len(requests))
+                progress(finished, total)
 
         async for request, result in fetch_each(
             requests, self.config.fetch, now=self.now, done=tick
@@ -472,7 +495,7 @@ def aggregate(
             if source.kind is not SourceKind.URL
         }
         remote = [source for source in config.sources if source.kind is SourceKind.URL]
-        reports = {**local, **asyncio.run(run.remote(remote, progress))}
+        reports = {**local, **asyncio.run(run.remote(remote, progress, done_before=len(local)))}
         items = run.merged()
         by_month: list[tuple[str, list[NewsItem]]] = []
         if config.output.archive is None:
@@ -504,7 +527,13 @@ def aggregate(
         written = [path for path, _ in changed]
         html = config.output.html
         if html is not None:
-            links = alternates_for(html, [(path, kind) for path, _, kind, _ in outputs])
+            # Feed readers are pointed at the feeds' public URLs, or relative ones without.
+            links = [
+                Alternate(media_type=MEDIA_TYPES[kind], href=url)
+                if url is not None
+                else alternates_for(html, [(path, kind)])[0]
+                for path, url, kind, _ in outputs
+            ]
             if write_atomic(html, to_html(feed, links)):
                 written.append(html)
     # After the lock is released: a slow hub must not hold up the next run, and a hub
@@ -568,6 +597,12 @@ def _failure(
 
 # An archive document is named after its month, with the suffix of its format.
 _ARCHIVE_SUFFIXES = {"rss": ".xml", "atom": ".atom", "json": ".json"}
+
+
+def _page_url(config: Config, page: Path) -> str:
+    """Where the page is served: beside the first output as on disk, under feed_url or link."""
+    first = next(path for path, _, _, _ in _outputs(config))
+    return page_url(page, feed=first, feed_url=config.info.feed_url or config.info.link)
 
 
 def _outputs(config: Config) -> list[tuple[Path, str | None, str, Callable[[Feed], bytes]]]:

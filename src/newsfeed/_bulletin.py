@@ -25,8 +25,14 @@ from os import PathLike
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsfeed._dates import ImpossibleDateError, format_date_line, month_table, read_date_line
-from newsfeed._errors import BulletinError, Problem
+from newsfeed._dates import (
+    ImpossibleDateError,
+    format_date_line,
+    looks_like_date,
+    month_table,
+    read_date_line,
+)
+from newsfeed._errors import BulletinError, InputError, Problem
 from newsfeed._files import read_capped
 from newsfeed._model import NewsItem, find_uncarried
 from newsfeed._text import derive_title
@@ -43,6 +49,7 @@ class _Record:
     headline: str | None = None
     paragraphs: list[list[str]] = field(default_factory=list)
     day: date | None = None
+    date_line: int = 0
 
     def add_line(self, text: str, *, new_paragraph: bool) -> None:
         if new_paragraph or not self.paragraphs:
@@ -96,9 +103,13 @@ def _zone(tz: str | tzinfo) -> tzinfo:
         raise ValueError(f"unknown time zone {tz!r}") from exc
 
 
-def _split_lines(text: str) -> list[str]:
+def _normalised(text: str) -> str:
     # Only CR, LF and CRLF end lines: other Unicode line separators are text.
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_lines(text: str) -> list[str]:
+    return _normalised(text).split("\n")
 
 
 def _uncarried(raw: str, text: str) -> str | None:
@@ -119,27 +130,57 @@ def _uncarried(raw: str, text: str) -> str | None:
     return next((char for char in stripped if find_uncarried(char) is not None), None)
 
 
-def _read_records(  # noqa: C901 - one line-by-line state machine reads best in one place
-    lines: Sequence[str],
-    *,
-    source: str | None,
-    dayfirst: bool,
-    extra_months: frozenset[tuple[str, int]],
+# A character a feed cannot carry, or a pair of characters that, read as Latin-1, is the
+# start of a UTF-8 sequence: a text with neither has no line that find_uncarried objects to,
+# so most bulletins are checked in one pass over the whole text instead of line by line.
+_MOJIBAKE_PAIR = re.compile("[\xc2-\xf4][\x80-\xbf]")
+
+
+def _lines_to_check(text: str) -> bool:
+    return find_uncarried(text) is not None or _MOJIBAKE_PAIR.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Options:
+    """How strictly a bulletin is read."""
+
+    dayfirst: bool
+    extra_months: frozenset[tuple[str, int]]
+    allow_unordered: bool
+    allow_empty: bool
+
+
+# The day of a record whose date line is in error: the record is still read, so that the
+# lines after it are read as they were meant, but it never becomes an item.
+_NO_DAY = date.min
+
+
+def _date_of(text: str, options: _Options) -> date | None:
+    """The date a stripped line holds, ``None`` for text, and ``_NO_DAY`` for an impossible one."""
+    try:
+        return read_date_line(text, dayfirst=options.dayfirst, extra_months=options.extra_months)
+    except ImpossibleDateError:
+        return _NO_DAY
+
+
+def _read_records(  # noqa: C901, PLR0912, PLR0915 - one line-by-line state machine reads best in one place
+    lines: Sequence[str], *, source: str | None, options: _Options, check_characters: bool
 ) -> tuple[list[_Record], list[Problem]]:
     records: list[_Record] = []
     problems: list[Problem] = []
     record: _Record | None = None
     after_date = True  # the file's start counts as the end of a previous record
     blank_before = False
+    texts = [line.strip() for line in lines]
 
     def problem(number: int, message: str) -> None:
         problems.append(Problem(source=source, line=number, message=message))
 
-    for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        bad = _uncarried(raw, text)
-        if bad is not None:
-            problem(number, f"character U+{ord(bad):04X} cannot be carried by a feed")
+    for number, text in enumerate(texts, start=1):
+        if check_characters:
+            bad = _uncarried(lines[number - 1], text)
+            if bad is not None:
+                problem(number, f"character U+{ord(bad):04X} cannot be carried by a feed")
         if not text:
             if after_date and record is None:
                 # The record's first line is its first text line, which is still to come.
@@ -147,15 +188,22 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
             blank_before = True
             continue
         try:
-            day = read_date_line(text, dayfirst=dayfirst, extra_months=extra_months)
+            day = read_date_line(text, dayfirst=options.dayfirst, extra_months=options.extra_months)
         except ImpossibleDateError as exc:
             problem(number, str(exc))
-            day = date.min
+            day = _NO_DAY
+        headline_place = after_date and not blank_before
+        if day is None and not headline_place and _mistyped_date(texts, number, options):
+            problem(number, _not_a_date(text))
+            # Read as the date line it was meant to be, so that the next line starts a record.
+            record, after_date, blank_before = None, True, False
+            continue
         if day is not None:
             if record is None or (record.headline is None and not record.paragraphs):
                 problem(number, "record with neither headline nor body before this date line")
             else:
                 record.day = day
+                record.date_line = number
                 records.append(record)
             record, after_date, blank_before = None, True, False
             continue
@@ -174,7 +222,67 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
         after_date, blank_before = False, False
     if record is not None and (record.headline is not None or record.paragraphs):
         problem(record.first_line, "text after the last date line (a record must end with a date)")
+    if not options.allow_unordered:
+        problems.extend(_out_of_order(records, source))
+    if not records and not problems and not options.allow_empty:
+        problem(1, "no records: a bulletin holds at least one (allow_empty to accept none)")
     return records, problems
+
+
+def _mistyped_date(texts: Sequence[str], number: int, options: _Options) -> bool:
+    """Whether line *number*, not a date line, stands where a date line would and looks like one.
+
+    The caller knows it does not directly follow a date line (there it is a headline); it
+    must not directly precede one either (there it is the last line of that record's text).
+    """
+    if not looks_like_date(texts[number - 1], extra_months=options.extra_months):
+        return False
+    following = texts[number] if number < len(texts) else ""
+    return not following or _date_of(following, options) is None
+
+
+def _not_a_date(text: str) -> str:
+    return (
+        f"{text!r} is not a date, but stands where a record's date line would "
+        "(dates are written 18 june 2020, June 18, 2020, 2020-06-18 or 18.06.2020)"
+    )
+
+
+def _out_of_order(records: Sequence[_Record], source: str | None) -> list[Problem]:
+    """A problem at each date line that breaks the newest-first order.
+
+    Where two neighbours are out of order, the one at fault is the one that also disagrees
+    with the record beyond it: in 18 june 2020, 10 june 2002, 4 june 2020 it is 2002.
+    """
+    dated = [record for record in records if record.day is not _NO_DAY]
+    kept: list[_Record] = []
+    faulty: list[_Record] = []
+    for index, record in enumerate(dated):
+        assert record.day is not None  # noqa: S101 - set for every record read
+        if not kept or record.day <= kept[-1].day:  # type: ignore[operator]
+            kept.append(record)
+            continue
+        above = kept[-1]
+        before = kept[-2].day if len(kept) > 1 else None
+        after = dated[index + 1].day if index + 1 < len(dated) else None
+        newer_than_both = before is not None and record.day > before
+        above_too_old = (before is None or before >= record.day) and (
+            after is None or after > above.day  # type: ignore[operator]
+        )
+        if not newer_than_both and above_too_old:
+            faulty.append(kept.pop())
+            kept.append(record)
+        else:
+            faulty.append(record)
+    return [
+        Problem(
+            source=source,
+            line=record.date_line,
+            message=f"{record.day.isoformat()} is out of newest-first order "  # type: ignore[union-attr]
+            "(records go from the newest down to the oldest; allow_unordered to accept this)",
+        )
+        for record in sorted(faulty, key=lambda record: record.date_line)
+    ]
 
 
 def _assign_times_and_ids(
@@ -222,6 +330,8 @@ def parse_bulletin(
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
     source: str | None = None,
+    allow_unordered: bool = False,
+    allow_empty: bool = False,
 ) -> list[NewsItem]:
     """Parse bulletin text into items, newest first, in the bulletin's order.
 
@@ -229,14 +339,22 @@ def parse_bulletin(
     ``urn:uuid:`` URIs); *tz* is the time zone of the dates; *dayfirst* reads
     ``01.02.2020`` as 1 February; *month_names* maps extra month names to their
     numbers (English and Russian are built in); *source* names the text in
-    error messages.
+    error messages. Dates out of newest-first order are a problem unless
+    *allow_unordered*; a bulletin without records is one unless *allow_empty*.
 
     Raises :class:`BulletinError` listing every problem found.
     """
     # Arguments are checked before the text, so a wrong option is not hidden by its problems.
-    zone, domain, extra_months = _zone(tz), _feed_domain(feed_url), month_table(month_names)
+    zone, domain = _zone(tz), _feed_domain(feed_url)
+    options = _Options(
+        dayfirst=dayfirst,
+        extra_months=month_table(month_names),
+        allow_unordered=allow_unordered,
+        allow_empty=allow_empty,
+    )
+    text = _normalised(text)
     records, problems = _read_records(
-        _split_lines(text), source=source, dayfirst=dayfirst, extra_months=extra_months
+        text.split("\n"), source=source, options=options, check_characters=_lines_to_check(text)
     )
     if problems:
         raise BulletinError(tuple(problems))
@@ -251,13 +369,19 @@ def load_bulletin(
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
     max_bytes: int | None = None,
+    allow_unordered: bool = False,
+    allow_empty: bool = False,
 ) -> list[NewsItem]:
-    """Read and parse a bulletin file (UTF-8, with or without BOM).
+    """Read and parse a bulletin file (UTF-8, with or without BOM), as :func:`parse_bulletin`.
 
     With *max_bytes*, a longer file is a problem on the line where it goes past them,
-    found after reading no more than that.
+    found after reading no more than that. A file that cannot be read (missing, a folder,
+    not readable) raises :class:`InputError` naming it.
     """
-    data, longer = read_capped(path, max_bytes)
+    try:
+        data, longer = read_capped(path, max_bytes)
+    except OSError as exc:
+        raise InputError.from_os_error(str(path), exc) from exc
     if longer:
         problem = Problem(
             source=str(path),
@@ -272,6 +396,8 @@ def load_bulletin(
         tz=tz,
         dayfirst=dayfirst,
         month_names=month_names,
+        allow_unordered=allow_unordered,
+        allow_empty=allow_empty,
     )
 
 
@@ -283,6 +409,8 @@ def decode_bulletin(
     tz: str | tzinfo = "UTC",
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
+    allow_unordered: bool = False,
+    allow_empty: bool = False,
 ) -> list[NewsItem]:
     """Parse a bulletin's bytes, as read from *source*; bytes that are not UTF-8 are a problem."""
     try:
@@ -295,7 +423,14 @@ def decode_bulletin(
         )
         raise BulletinError((problem,)) from exc
     return parse_bulletin(
-        text, feed_url=feed_url, tz=tz, dayfirst=dayfirst, month_names=month_names, source=source
+        text,
+        feed_url=feed_url,
+        tz=tz,
+        dayfirst=dayfirst,
+        month_names=month_names,
+        source=source,
+        allow_unordered=allow_unordered,
+        allow_empty=allow_empty,
     )
 
 
@@ -308,19 +443,24 @@ def format_bulletin(items: Iterable[NewsItem]) -> str:
     ``parse_bulletin(format_bulletin(items)) == items`` for parsed items.
 
     Raises ``ValueError`` for an item the format cannot hold: a title or a
-    body line that would read as a date line.
+    body line that would read as a date line, or a body line that looks like a
+    mistyped date.
     """
     out: list[str] = []
     for item in items:
         written = [] if _title_is_derived(item) else [item.title]
-        lines = [*written, *(line for line in item.summary.split("\n") if line)]
-        for line in lines:
+        body = [line for line in item.summary.split("\n") if line]
+        for line in [*written, *body]:
             try:
                 is_date = read_date_line(line) is not None
             except ImpossibleDateError:
                 is_date = True
             if is_date:
                 raise ValueError(f"item {item.id}: {line!r} would be read as a date line")
+        for line in body:
+            # Where a body line is written, it may stand in a date line's place.
+            if looks_like_date(line):
+                raise ValueError(f"item {item.id}: {line!r} would be read as a mistyped date")
         if item.summary:
             # A blank line before the date, as the sample bulletin sets its records apart.
             out.extend([*written, "", item.summary, ""])

@@ -387,7 +387,7 @@ def bulletin_records(draw: st.DrawFn, *, day: date | None = None) -> list[str]:
 def bulletin_record_lists(
     draw: st.DrawFn, *, min_records: int = 1, max_records: int = 6
 ) -> list[list[str]]:
-    """The records of a well-formed bulletin, as lists of lines, newest first, often sharing a day."""
+    """The records of a well-formed bulletin, as lists of lines, newest first, often on one day."""
     days = draw(st.lists(bulletin_days(), min_size=1, max_size=3))
     count = draw(st.integers(min_value=min_records, max_value=max_records))
     record_days = sorted((draw(st.sampled_from(days)) for _ in range(count)), reverse=True)

@@ -450,9 +450,7 @@ def test_load_bulletin_reports_bytes_that_are_not_utf8(tmp_path: Path, newline: 
     assert str(problem) == f"{path}:52: not valid UTF-8 (byte 0xff)"
 
 
-@pytest.mark.parametrize(
-    ("name", "errno_name"), [("missing.txt", "ENOENT"), ("folder", "EISDIR")]
-)
+@pytest.mark.parametrize(("name", "errno_name"), [("missing.txt", "ENOENT"), ("folder", "EISDIR")])
 def test_a_bulletin_file_that_cannot_be_read_is_an_input_error_naming_it(
     tmp_path: Path, name: str, errno_name: str
 ) -> None:

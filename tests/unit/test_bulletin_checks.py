@@ -131,8 +131,10 @@ def test_a_date_out_of_order_is_an_error_at_its_line() -> None:
     assert problems_of(text) == [
         (
             number,
-            "2002-06-10 is out of newest-first order (records go from the newest down "
-            "to the oldest; allow_unordered to accept this)",
+            (
+                "2002-06-10 is out of newest-first order (records go from the newest down "
+                "to the oldest; allow_unordered to accept this)"
+            ),
         )
     ]
     assert len(parse_bulletin(text, allow_unordered=True)) == 21

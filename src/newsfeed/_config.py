@@ -184,7 +184,7 @@ class _Table:
         # A known key that an unknown one probably misspells is not reported missing as well.
         self.misspelt: set[str] = set()
         for key in sorted(set(data) - set(known)):
-            nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             hint = f" (did you mean `{nearest[0]}`?)" if nearest else ""
             self.misspelt.update(nearest)
             self.problems.append(self.error(key, f"unknown key{hint}"))

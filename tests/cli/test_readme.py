@@ -19,8 +19,8 @@ def snippet() -> str:
     return found.group(1)
 
 
-def test_the_snippet_has_ten_lines() -> None:
-    assert len([line for line in snippet().splitlines() if line.strip()]) == 10
+def test_the_snippet_keeps_to_ten_lines() -> None:
+    assert len(snippet().splitlines()) <= 10
 
 
 @pytest.mark.parametrize("where", ["elsewhere", "the repository"])

@@ -15,6 +15,7 @@ record has no headline.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import uuid
 from collections import Counter
@@ -74,8 +75,8 @@ def _single_spaced(summary: str) -> str:
     return _SPACES.sub(" ", summary)
 
 
-def _make_id(day: date, title: str, occurrence: int, domain: str | None) -> str:
-    key = _normalised_key(title)
+def _make_id(day: date, key: str, occurrence: int, domain: str | None) -> str:
+    """The id of the *occurrence*-th record of *day* whose title normalises to *key*."""
     if occurrence > 1:
         key = f"{key}\n{occurrence}"
     if domain is None:
@@ -130,14 +131,31 @@ def _uncarried(raw: str, text: str) -> str | None:
     return next((char for char in stripped if find_uncarried(char) is not None), None)
 
 
-# A character a feed cannot carry, or a pair of characters that, read as Latin-1, is the
-# start of a UTF-8 sequence: a text with neither has no line that find_uncarried objects to,
-# so most bulletins are checked in one pass over the whole text instead of line by line.
+# A text that holds none of these characters has no line that find_uncarried objects to, so
+# most bulletins are checked by a few scans of the whole text (each a C loop, as fast as
+# memchr) instead of line by line: the C0 controls and DEL, then for a text that is not
+# ASCII the C1 controls, U+FFFE and U+FFFF, lone surrogates (which UTF-8 cannot encode), and
+# a pair of characters that, read as Latin-1, starts a UTF-8 sequence (mojibake), which
+# needs one of U+0080-U+00BF.
+_ASCII_UNCARRIED = tuple(chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
+_NON_ASCII_UNCARRIED = (*(chr(code) for code in range(0x80, 0xA0)), "\ufffe", "\uffff")
+_CONTINUATIONS = tuple(chr(code) for code in range(0x80, 0xC0))
 _MOJIBAKE_PAIR = re.compile("[\xc2-\xf4][\x80-\xbf]")
 
 
 def _lines_to_check(text: str) -> bool:
-    return find_uncarried(text) is not None or _MOJIBAKE_PAIR.search(text) is not None
+    """Whether some line of *text* may hold a character a feed cannot carry back."""
+    if any(char in text for char in _ASCII_UNCARRIED):
+        return True
+    if text.isascii():
+        return False
+    if any(char in text for char in _NON_ASCII_UNCARRIED):
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return any(char in text for char in _CONTINUATIONS) and bool(_MOJIBAKE_PAIR.search(text))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -285,8 +303,72 @@ def _out_of_order(records: Sequence[_Record], source: str | None) -> list[Proble
     ]
 
 
+# What a record gives an item: its headline (None without one), its body and its day.
+_Read = tuple[str | None, str, date]
+
+# A line this short may be a mistyped date (looks_like_date); a date line is longer only
+# when it ends as one does: in a digit, "г", "г." or "а" ("года").
+_SHORT_LINE = 40
+_DATE_LINE_ENDS = frozenset("0123456789гГаА")
+_BLANK_LINES = re.compile("\n\n\n+")
+
+
+def _read_well_formed(  # noqa: C901, PLR0911 - gives up wherever a problem may be
+    text: str, options: _Options
+) -> list[_Read] | None:
+    """The records of a bulletin with no problem, read a record at a time; ``None`` otherwise.
+
+    Most bulletins have no problem, and most lines are long text lines that cannot be date
+    lines: those are never looked at one by one. Anything this reader does not expect (a
+    character to check, a line that may be a mistyped date, a headline spanning lines, dates
+    out of order, no records) makes it give up, and :func:`_read_records` reads the text
+    line by line to report the problems.
+    """
+    if _lines_to_check(text):
+        return None
+    texts = [line.strip() for line in text.split("\n")]
+    candidates = [
+        index
+        for index, line in enumerate(texts)
+        if line
+        and (len(line) <= _SHORT_LINE or line[-1] in _DATE_LINE_ENDS or line[-2:] in {"г.", "Г."})
+    ]
+    dated: list[tuple[int, date]] = []
+    for index in candidates:
+        day = _date_of(texts[index], options)
+        if day is _NO_DAY:
+            return None
+        if day is not None:
+            dated.append((index, day))
+        elif looks_like_date(texts[index], extra_months=options.extra_months):
+            return None
+    if not dated or any(texts[dated[-1][0] + 1 :]):
+        return None
+    records: list[_Read] = []
+    start = 0
+    for index, day in dated:
+        chunk = texts[start:index]
+        start = index + 1
+        if not chunk:
+            return None
+        headline = chunk[0] or None
+        if headline is not None and len(chunk) > 1 and chunk[1]:
+            return None
+        body = "\n".join(chunk[1:]).strip("\n")
+        if not body and headline is None:
+            return None
+        if "\n\n\n" in body:  # several blank lines count as one
+            body = _BLANK_LINES.sub("\n\n", body)
+        records.append((headline, body, day))
+    if not options.allow_unordered and any(
+        newer[2] < older[2] for newer, older in itertools.pairwise(records)
+    ):
+        return None
+    return records
+
+
 def _assign_times_and_ids(
-    records: Sequence[_Record], *, zone: tzinfo, domain: str | None
+    records: Sequence[_Read], *, zone: tzinfo, domain: str | None
 ) -> list[NewsItem]:
     """Give each record its time and id, counting from the oldest record upwards.
 
@@ -296,23 +378,20 @@ def _assign_times_and_ids(
     same_day: Counter[date] = Counter()
     same_key: Counter[tuple[date, str]] = Counter()
     items: list[NewsItem] = []
-    for record in reversed(records):
-        assert record.day is not None  # noqa: S101 - set for every record read
-        summary = record.summary
-        if record.headline is not None:
-            title = identity = record.headline
-        else:
-            # Where a long first sentence is cut depends on its spacing: the title comes from
-            # the single-spaced text, so that respacing the body keeps the title and the id.
-            title = identity = derive_title(_single_spaced(summary))
-        midnight = datetime(record.day.year, record.day.month, record.day.day, tzinfo=zone)
-        published = midnight + timedelta(seconds=same_day[record.day])
-        same_day[record.day] += 1
-        key = (record.day, _normalised_key(identity))
+    for headline, summary, day in reversed(records):
+        # Where a long first sentence is cut depends on its spacing: the title comes from
+        # the single-spaced text, so that respacing the body keeps the title and the id.
+        title = headline if headline is not None else derive_title(_single_spaced(summary))
+        earlier = same_day[day]
+        same_day[day] = earlier + 1
+        published = datetime(day.year, day.month, day.day, tzinfo=zone)
+        if earlier:
+            published += timedelta(seconds=earlier)
+        key = (day, _normalised_key(title))
         same_key[key] += 1
         items.append(
             NewsItem(
-                id=_make_id(record.day, identity, same_key[key], domain),
+                id=_make_id(day, key[1], same_key[key], domain),
                 title=title,
                 summary=summary,
                 published=published,
@@ -353,12 +432,18 @@ def parse_bulletin(
         allow_empty=allow_empty,
     )
     text = _normalised(text)
-    records, problems = _read_records(
-        text.split("\n"), source=source, options=options, check_characters=_lines_to_check(text)
-    )
-    if problems:
-        raise BulletinError(tuple(problems))
-    return _assign_times_and_ids(records, zone=zone, domain=domain)
+    read = _read_well_formed(text, options)
+    if read is None:
+        records, problems = _read_records(
+            text.split("\n"),
+            source=source,
+            options=options,
+            check_characters=_lines_to_check(text),
+        )
+        if problems:
+            raise BulletinError(tuple(problems))
+        read = [(record.headline, record.summary, record.day) for record in records]  # type: ignore[misc]
+    return _assign_times_and_ids(read, zone=zone, domain=domain)
 
 
 def load_bulletin(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from newsfeed import BulletinError, format_bulletin, parse_bulletin
 from newsfeed._dates import ImpossibleDateError, read_date_line
 from strategies import (
+    DATE_SHAPED_HEADLINES,
     bulletin_days,
     bulletin_items,
     bulletin_lines,
@@ -252,3 +253,55 @@ def test_records_without_headline_and_with_one_body_get_distinct_ids(body, day):
     items = parse_bulletin(render_bulletin([record, record]), feed_url=FEED_URL)
     assert items[0].title == items[1].title
     assert items[0].id != items[1].id
+
+
+def _read_line_by_line(text: str) -> list[tuple[str | None, str, object]] | BulletinError:
+    from newsfeed._bulletin import _lines_to_check, _normalised, _Options, _read_records  # noqa: PLC0415
+
+    normalised = _normalised(text)
+    records, problems = _read_records(
+        normalised.split("\n"),
+        source=None,
+        options=_Options(
+            dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
+        ),
+        check_characters=_lines_to_check(normalised),
+    )
+    if problems:
+        return BulletinError(tuple(problems))
+    return [(record.headline, record.summary, record.day) for record in records]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(_arbitrary_texts(), bulletin_texts(), st.text()))
+def test_the_record_at_a_time_reader_agrees_with_the_line_by_line_one(text):
+    # The fast reader gives up on anything unusual; where it does not, it reads what the
+    # line-by-line reader reads, and never reads a text in which that one finds a problem.
+    from newsfeed._bulletin import _normalised, _Options, _read_well_formed  # noqa: PLC0415
+
+    options = _Options(
+        dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
+    )
+    fast = _read_well_formed(_normalised(text), options)
+    if fast is not None:
+        assert fast == _read_line_by_line(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=bulletin_texts())
+def test_well_formed_bulletins_are_read_record_at_a_time(text):
+    # Unless a line needs its characters checked, or a headline looks like a date.
+    from newsfeed._bulletin import (  # noqa: PLC0415
+        _lines_to_check,
+        _normalised,
+        _Options,
+        _read_well_formed,
+    )
+
+    normalised = _normalised(text)
+    assume(not _lines_to_check(normalised))
+    assume(not any(line in text for line in DATE_SHAPED_HEADLINES))
+    options = _Options(
+        dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
+    )
+    assert _read_well_formed(normalised, options) is not None

@@ -117,7 +117,9 @@ class ConfigError(NewsfeedError, ValueError):
         #: The key at fault, such as ``source[2].url`` (empty for the file as a whole).
         self.key = key
         self.reason = message
-        self._more: tuple[ConfigError, ...] = ()
+        # The other problems as (path, key, message): plain values, so that a copy made by
+        # pickle compares equal.
+        self._more: tuple[tuple[str, str, str], ...] = ()
         super().__init__(f"{path}: {key}: {message}" if key else f"{path}: {message}")
 
     @classmethod
@@ -127,15 +129,18 @@ class ConfigError(NewsfeedError, ValueError):
         if not more:
             return first
         error = cls(first.path, first.key, first.reason)
-        error._more = tuple(more)
+        error._more = tuple((problem.path, problem.key, problem.reason) for problem in more)
         error.args = ("\n".join(str(problem) for problem in error.problems),)
         return error
 
     @property
     def problems(self) -> tuple[ConfigError, ...]:
         """Every problem found in the configuration, each naming its key; this error first."""
-        first = ConfigError(self.path, self.key, self.reason)
-        return (first, *self._more) if self._more else (self,)
+        if not self._more:
+            return (self,)
+        return tuple(
+            ConfigError(*problem) for problem in ((self.path, self.key, self.reason), *self._more)
+        )
 
 
 class StateLockedError(NewsfeedError, RuntimeError):

@@ -334,13 +334,16 @@ def _read_well_formed(  # noqa: C901, PLR0911 - gives up wherever a problem may 
         and (len(line) <= _SHORT_LINE or line[-1] in _DATE_LINE_ENDS or line[-2:] in {"г.", "Г."})
     ]
     dated: list[tuple[int, date]] = []
+    # Records share dates: each distinct date line is read once.
+    days: dict[str, date | None] = {}
     for index in candidates:
-        day = _date_of(texts[index], options)
+        line = texts[index]
+        day = days[line] if line in days else days.setdefault(line, _date_of(line, options))
         if day is _NO_DAY:
             return None
         if day is not None:
             dated.append((index, day))
-        elif looks_like_date(texts[index], extra_months=options.extra_months):
+        elif looks_like_date(line, extra_months=options.extra_months):
             return None
     if not dated or any(texts[dated[-1][0] + 1 :]):
         return None

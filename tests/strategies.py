@@ -407,6 +407,17 @@ DATE_MENTIONS = (
     "March on!",
 )
 
+#: The date line typos of issue #12: each is an error where a date line stands.
+DATE_TYPOS = (
+    "Juen 10, 2020",
+    "10 jnue 2020",
+    "June 10 ,2020",
+    "10 June 202",
+    "10.06.20200",
+    "June 10, 2O20",
+    "10 june",
+)
+
 #: Lines shaped like a date without being one (a year or a day missing): a headline may be
 #: one, since a date line never directly follows the previous one.
 DATE_SHAPED_HEADLINES = ("9 may", "June 10", "May 2020", "Sept. 11")

@@ -13,20 +13,12 @@ import pytest
 
 from newsfeed import parse_feed
 from processes import newsfeed
+from strategies import DATE_TYPOS
 
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "examples" / "news.txt"
 SAMPLE_LINES = SAMPLE.read_text(encoding="utf-8").split("\n")
 FEED_URL = "https://example.org/news/feed.xml"
-TYPOS = [
-    "Juen 10, 2020",
-    "10 jnue 2020",
-    "June 10 ,2020",
-    "10 June 202",
-    "10.06.20200",
-    "June 10, 2O20",
-    "10 june",
-]
 # The date line of record 3, followed by the next record's headline.
 TYPO_LINE = SAMPLE_LINES.index("11 june 2020") + 1
 
@@ -48,7 +40,7 @@ def build_into(out: Path, bulletin: Path, *options: str) -> tuple[int, str]:
     return result.returncode, result.stderr
 
 
-@pytest.mark.parametrize("typo", TYPOS)
+@pytest.mark.parametrize("typo", DATE_TYPOS)
 def test_a_typo_fails_build_and_check_at_its_line_and_keeps_the_published_files(
     tmp_path: Path, typo: str
 ) -> None:

@@ -8,21 +8,11 @@ from pathlib import Path
 import pytest
 
 from newsfeed import BulletinError, parse_bulletin
+from strategies import DATE_TYPOS
 
 SAMPLE = (Path(__file__).parents[2] / "examples" / "news.txt").read_text(encoding="utf-8")
 SAMPLE_LINES = SAMPLE.split("\n")
 FEED_URL = "https://example.org/news/feed.xml"
-
-#: The typos of issue #12, each written where a date line stands.
-TYPOS = [
-    "Juen 10, 2020",
-    "10 jnue 2020",
-    "June 10 ,2020",
-    "10 June 202",
-    "10.06.20200",
-    "June 10, 2O20",
-    "10 june",
-]
 
 
 def line_of(date_line: str, occurrence: int = 1) -> int:
@@ -43,7 +33,7 @@ def problems_of(text: str, **options: bool) -> list[tuple[int, str]]:
     return [(problem.line, problem.message) for problem in caught.value.problems]
 
 
-@pytest.mark.parametrize("typo", TYPOS)
+@pytest.mark.parametrize("typo", DATE_TYPOS)
 @pytest.mark.parametrize(
     ("date_line", "occurrence", "where"),
     [

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from newsfeed import BulletinError, format_bulletin, parse_bulletin
 from newsfeed._dates import ImpossibleDateError, read_date_line
 from strategies import (
     DATE_SHAPED_HEADLINES,
+    DATE_TYPOS,
     bulletin_days,
     bulletin_items,
     bulletin_lines,
@@ -305,3 +307,17 @@ def test_well_formed_bulletins_are_read_record_at_a_time(text):
         dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
     )
     assert _read_well_formed(normalised, options) is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=bulletin_record_lists(), data=st.data())
+def test_a_typo_in_any_date_line_of_a_valid_bulletin_is_reported_at_its_line(records, data):
+    which = data.draw(st.integers(min_value=0, max_value=len(records) - 1))
+    typo = data.draw(st.sampled_from(DATE_TYPOS))
+    records[which] = [*records[which][:-1], typo]
+    number = sum(len(record) for record in records[: which + 1])
+
+    with pytest.raises(BulletinError) as caught:
+        parse_bulletin(render_bulletin(records))
+
+    assert [problem.line for problem in caught.value.problems] == [number]

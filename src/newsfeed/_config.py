@@ -245,6 +245,7 @@ _KIND_NAMES: dict[type, str] = {
     float: "a number",
     bool: "true or false",
     list: "an array",
+    dict: "a table",
 }
 
 

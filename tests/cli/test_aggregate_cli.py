@@ -315,6 +315,19 @@ def test_every_config_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert all(problem.path == str(config) for problem in caught.value.problems)
 
 
+def test_tables_of_the_wrong_type_are_named(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('feed = "x"\nsource = 3\n[output]\nrss = "a.xml"\n', encoding="utf-8")
+
+    result = newsfeed("aggregate", config)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"newsfeed: {config}: feed: expected a table, not 'x'",
+        f"newsfeed: {config}: source: expected an array, not 3",
+    ]
+
+
 def test_a_config_file_that_cannot_be_read_is_an_input_error(tmp_path: Path) -> None:
     for path in (tmp_path / "nowhere.toml", tmp_path):
         with pytest.raises(InputError) as caught:

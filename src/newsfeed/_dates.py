@@ -75,13 +75,23 @@ _SEPARATORS = r"[\s,./-]+"
 _MONTHISH = r"(?P<word>[^\W\d_]+)\.?"
 _ENDING = r"(?:\s*г\.?|\s+года)?[.,]?"
 _SHAPED = re.compile(
-    rf"(?:{_DAYISH}[\s,./-]*{_MONTHISH}(?P<year1>{_SEPARATORS}{_YEARISH})?"
-    rf"|{_MONTHISH.replace('word', 'word2')}{_SEPARATORS}"
+    r"(?:(?P<weekday>[^\W\d_]+)\.?,?\s+)?"
+    rf"(?:{_DAYISH}(?:\s+of)?[\s,./-]*{_MONTHISH}(?P<year1>{_SEPARATORS}{_YEARISH})?"
+    rf"|{_MONTHISH.replace('word', 'word2')}[\s,./-]*"
     rf"(?:{_DAYISH}(?P<year2>{_SEPARATORS}{_YEARISH})?|{_YEARISH})"
     rf"|(?P<numbers>{_DAYISH}{_SEPARATORS}{_DAYISH}{_SEPARATORS}{_YEARISH}"
     rf"|{_YEARISH}{_SEPARATORS}{_DAYISH}{_SEPARATORS}{_DAYISH}))"
     rf"{_ENDING}",
     re.IGNORECASE,
+)
+# A date line may have been written with its day of the week before it.
+_WEEKDAYS = frozenset(
+    (
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"),
+        *("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"),
+        *("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
+    )
 )
 # Fuzzy matching of a month name needs a word this long, when the line lacks its year or day:
 # "Act 2" is not "oct 2", but "Jnue 10" is "June 10".
@@ -153,6 +163,8 @@ def looks_like_date(line: str, *, extra_months: frozenset[tuple[str, int]] = fro
         return False
     shaped = _SHAPED.fullmatch(line)
     if shaped is None:
+        return False
+    if shaped["weekday"] is not None and shaped["weekday"].casefold() not in _WEEKDAYS:
         return False
     if shaped["numbers"] is not None:
         return True

@@ -57,6 +57,15 @@ def test_a_mistyped_date_line_is_an_error_at_its_line(
     assert problems[0][1].startswith(f"{typo!r} is not a date")
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["June10, 2020", "10th of June 2020", "Thursday, 10 June 2020", "2020.06.10", "10 06 2020"],
+)
+def test_other_ways_of_writing_a_date_the_format_lacks_are_errors_too(line: str) -> None:
+    number = line_of("11 june 2020")
+    assert [line for line, _ in problems_of(with_line(number, line))] == [number]
+
+
 def test_the_typo_report_prints_like_a_compiler() -> None:
     number = line_of("11 june 2020")
     with pytest.raises(BulletinError) as caught:

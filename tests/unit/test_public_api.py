@@ -13,6 +13,7 @@ import newsfeed
 from newsfeed import (
     BulletinError,
     FeedParseError,
+    InputError,
     NewsfeedError,
     OutputError,
     Problem,
@@ -78,6 +79,8 @@ def test_error_hierarchy() -> None:
     assert issubclass(FeedParseError, ValueError)
     assert issubclass(OutputError, NewsfeedError)
     assert issubclass(OutputError, OSError)
+    assert issubclass(InputError, NewsfeedError)
+    assert issubclass(InputError, OSError)
     assert issubclass(ValidationError, NewsfeedError)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(NewsfeedError, Exception)
@@ -114,12 +117,21 @@ def sample_errors() -> list[NewsfeedError]:
         FeedParseError("not a feed", source="https://example.org/feed"),
         FeedParseError("not a feed"),
         OutputError("public/feed.xml", "Permission denied", errno=13),
+        InputError("news.txt", "No such file or directory", errno=2),
         ValidationError("NewsItem.link must be an absolute http or https URL"),
     ]
     # The aggregator's errors, where this version has them.
     config_error = getattr(newsfeed, "ConfigError", None)
     if config_error is not None:
         errors.append(config_error("cluster.toml", "source[2].url", "not a URL"))
+        errors.append(
+            config_error.of(
+                [
+                    config_error("cluster.toml", "feed.titel", "unknown key"),
+                    config_error("cluster.toml", "source[2].url", "not a URL"),
+                ]
+            )
+        )
     locked = getattr(newsfeed, "StateLockedError", None)
     if locked is not None:
         errors.append(locked(".newsfeed/state.sqlite"))

@@ -20,7 +20,7 @@ from newsfeed._config import Config
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._model import ArchiveLinks, Feed, NewsItem
-from newsfeed._page import alternates_for, to_html
+from newsfeed._page import MEDIA_TYPES, Alternate, alternates_for, page_url, to_html
 from newsfeed._state import Publication, State
 from newsfeed._websub import HubPing, publish
 from newsfeed.aggregate._archive import (
@@ -80,6 +80,12 @@ def outputs(config: Config) -> list[Output]:
         )
         for path, kind, export in present
     ]
+
+
+def page_url_of(config: Config, page: Path) -> str:
+    """Where the page is served: beside the first output as on disk, under feed_url or link."""
+    first = outputs(config)[0].path
+    return page_url(page, feed=first, feed_url=config.info.feed_url or config.info.link)
 
 
 def fingerprint(config: Config, state: State) -> str:
@@ -182,7 +188,13 @@ def write_current(
                 urls.append(output.url)
     html = config.output.html
     if html is not None:
-        links = alternates_for(html, [(output.path, output.kind) for output in outputs(config)])
+        # Feed readers are pointed at the feeds' public URLs, or relative ones without.
+        links = [
+            Alternate(media_type=MEDIA_TYPES[output.kind], href=output.url)
+            if output.url is not None
+            else alternates_for(html, [(output.path, output.kind)])[0]
+            for output in outputs(config)
+        ]
         older = alternates_for(html, archive_links)
         if write_atomic(html, to_html(feed, links, older)):
             paths.append(html)

@@ -20,8 +20,13 @@ async def remote(
     run: Transitions,
     sources: Sequence[SourceConfig],
     progress: Callable[[int, int], None] | None,
+    *,
+    done_before: int = 0,
 ) -> dict[str, SourceReport]:
-    """Fetch the URL *sources* that are due; a report for every one of them."""
+    """Fetch the URL *sources* that are due; a report for every one of them.
+
+    *progress* counts every source, the *done_before* (local ones) included.
+    """
     reports: dict[str, SourceReport] = {}
     due: list[tuple[SourceState, FetchRequest]] = []
     by_key = {source.key: source for source in sources}
@@ -50,13 +55,15 @@ async def remote(
         due.append((state, request))
     due.sort(key=lambda pair: fetch_order(pair[0]))
     requests = [request for _, request in due]
-    finished = 0
+    # Sources read or not fetched at all count as done, so the counter ends at the total
+    # that the summary line gives.
+    finished, total = done_before + len(reports), done_before + len(sources)
 
     def tick() -> None:
         nonlocal finished
         finished += 1
         if progress is not None:
-            progress(finished, len(requests))
+            progress(finished, total)
 
     async for request, result in fetch_each(requests, fetch, now=run.now, done=tick):
         if result.status is FetchStatus.NOT_FETCHED:

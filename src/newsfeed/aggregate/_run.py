@@ -53,7 +53,7 @@ def aggregate(
             if source.kind is not SourceKind.URL
         }
         fetched = [source for source in config.sources if source.kind is SourceKind.URL]
-        reports.update(asyncio.run(remote(run, fetched, progress)))
+        reports.update(asyncio.run(remote(run, fetched, progress, done_before=len(reports))))
         # What is published must outlive a power loss in the state too.
         state.sync()
         # Written under the lock, so an overlapping run cannot put back an older feed.

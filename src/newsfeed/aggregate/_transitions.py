@@ -22,7 +22,9 @@ from newsfeed._fetch import FetchResult, FetchStatus
 from newsfeed._files import read_capped
 from newsfeed._ingest import ReadFeed, read_feed
 from newsfeed._model import NewsItem, Source
+from newsfeed._page import linked_to_page
 from newsfeed._state import Outcome, SourceState, State
+from newsfeed.aggregate._publish import page_url_of
 from newsfeed.aggregate._report import SourceReport, entries
 from newsfeed.aggregate._schedule import Schedule
 
@@ -189,19 +191,28 @@ class Transitions:
             return self.fail(source, state, f"{path}: {exc.strerror or exc}")
         digest = hashlib.sha256(data).hexdigest()
         if digest == state.content_hash and state.status is not Outcome.ERROR:
-            return SourceReport(name=source.name, outcome=Outcome.NOT_MODIFIED)
+            # Saved as a URL source's 304 is, so that `newsfeed sources` shows this run.
+            return self.save_items(source, state, None, (), outcome=Outcome.NOT_MODIFIED)
         read: ReadFeed | None = None
         if source.kind is SourceKind.BULLETIN:
             try:
                 # The bytes already read and hashed: reading the file again could parse
                 # another version than the one whose hash is stored.
                 items: Sequence[NewsItem] = decode_bulletin(
-                    data, source=str(path), feed_url=self.config.info.feed_url, tz=source.timezone
+                    data,
+                    source=str(path),
+                    feed_url=self.config.info.feed_url,
+                    tz=source.timezone,
+                    allow_unordered=source.allow_unordered,
+                    allow_empty=source.allow_empty,
                 )
             except BulletinError as exc:
                 return self.fail(source, state, "; ".join(str(p) for p in exc.problems[:3]))
             except ValueError as exc:  # an unknown time zone or feed_url host
                 return self.fail(source, state, f"{path}: {exc}")
+            if self.config.output.html is not None:
+                # A bulletin record has no page of its own: its place on ours is its link.
+                items = linked_to_page(items, page_url_of(self.config, self.config.output.html))
         else:
             parsed = read_untrusted(data, url=None, now=self.now)
             if isinstance(parsed, FeedParseError):

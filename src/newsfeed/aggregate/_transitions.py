@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from newsfeed._errors import BulletinError, FeedParseError
 from newsfeed._fetch import FetchResult, FetchStatus
 from newsfeed._files import read_capped
 from newsfeed._ingest import ReadFeed, read_feed
-from newsfeed._model import NewsItem, Source
+from newsfeed._model import NewsItem, Person, Source
 from newsfeed._page import linked_to_page
 from newsfeed._state import Outcome, SourceState, State
 from newsfeed.aggregate._publish import page_url_of
@@ -57,19 +57,16 @@ def _bounded(
 ) -> tuple[list[NewsItem], list[str], int]:
     """The items a source may keep, warnings about what was cut, and how many were left out.
 
-    A title or summary over ``max_field_length`` is shortened; an entry whose id,
-    link, author, categories or source are over it is left out, since these
-    cannot be cut and stay true. Past ``max_entries``, the newest are kept.
+    A title or summary over ``max_field_length`` is shortened, and an HTML body over
+    it left out (markup cut short would not be the author's); an entry whose id,
+    link, authors, categories, source, image or enclosures are over it is left out,
+    since these cannot be cut and stay true. Past ``max_entries``, the newest are kept.
     """
     limit = fetch.max_field_length
     kept: list[NewsItem] = []
-    shortened = left_out = 0
+    shortened = left_out = bodies = 0
     for item in items:
-        source = (item.source.title or "", item.source.url) if item.source else ()
-        if any(
-            len(value) > limit
-            for value in (item.id, item.link or "", item.author or "", *item.categories, *source)
-        ):
+        if any(len(value) > limit for value in _uncut_values(item)):
             left_out += 1
             continue
         if len(item.title) > limit or len(item.summary) > limit:
@@ -77,26 +74,56 @@ def _bounded(
             item = replace(  # noqa: PLW2901 - the shortened item replaces the long one
                 item, title=_shorten(item.title, limit), summary=_shorten(item.summary, limit)
             )
+        if len(item.content_html) > limit:
+            bodies += 1
+            item = replace(item, content_html="")  # noqa: PLW2901 - as above
         kept.append(item)
     warnings = []
     if left_out:
         warnings.append(
-            f"{entries(left_out)} left out: an id, link, author or category over {limit}"
-            " characters (max_field_length)"
+            f"{entries(left_out)} left out: an id, link, author, category, image or enclosure"
+            f" over {limit} characters (max_field_length)"
         )
     if shortened:
         warnings.append(f"{entries(shortened)} shortened to {limit} characters (max_field_length)")
+    if bodies:
+        warnings.append(
+            f"{entries(bodies)} without their HTML body, over {limit} characters"
+            " (max_field_length); their plain text is kept"
+        )
     if len(kept) > fetch.max_entries:
         warnings.append(f"{entries(len(kept))}: the {fetch.max_entries} newest kept (max_entries)")
         kept = sorted(kept, key=lambda item: item.published, reverse=True)[: fetch.max_entries]
     return kept, warnings, left_out
 
 
+def _uncut_values(item: NewsItem) -> Iterator[str]:
+    """The values of an item that cannot be shortened and stay true."""
+    yield from (item.id, item.link or "", item.image or "", *item.categories)
+    if item.source is not None:
+        yield from (item.source.title, item.source.url)
+    for person in item.authors:
+        yield from (person.name or "", person.email or "", person.url or "")
+    for enclosure in item.enclosures:
+        yield from (enclosure.url, enclosure.media_type)
+
+
 def _attributed(read: ReadFeed, source_key: str, url: str | None) -> list[NewsItem]:
+    """The items as the combined feed carries them: global ids, their source, their authors.
+
+    An item without authors of its own is by its feed's author: in the combined
+    feed, whose author is another, it names that author itself.
+    """
     info = read.feed.info
     attribution = Source(title=info.title, url=url) if url else None
+    inherited = (Person(name=info.author),) if info.author is not None else ()
     return [
-        replace(item, id=_global_id(source_key, item.id), source=item.source or attribution)
+        replace(
+            item,
+            id=_global_id(source_key, item.id),
+            source=item.source or attribution,
+            authors=item.authors or inherited,
+        )
         for item in read.feed.items
     ]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,12 +33,11 @@ from newsfeed._errors import (
     NewsfeedError,
     StateLockedError,
 )
-from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
+from newsfeed._formats import FORMATS, FeedFormat, format_of
 from newsfeed._model import Feed, FeedInfo
 from newsfeed._opml import read_opml, to_opml, to_toml_sources
 from newsfeed._page import (
-    MEDIA_TYPES,
     Alternate,
     alternates_for,
     linked_to_page,
@@ -53,12 +52,6 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
-
-EXPORTERS: dict[str, Callable[[Feed], bytes]] = {
-    "rss": to_rss,
-    "atom": to_atom,
-    "json": to_json_feed,
-}
 
 
 class _UsageError(Exception):
@@ -82,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--format",
-        choices=sorted(EXPORTERS),
+        choices=sorted(kind.value for kind in FeedFormat),
         help="feed format (default: from the output's suffix, .json and .atom, else rss)",
     )
     build.add_argument("--title", help="feed title (default: the bulletin's file name)")
@@ -156,11 +149,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _format_for(output: str, chosen: str | None) -> str:
-    if chosen is not None:
-        return chosen
-    suffix = Path(output).suffix.lower()
-    return {".json": "json", ".atom": "atom"}.get(suffix, "rss")
+def _format_for(output: str, chosen: str | None) -> FeedFormat:
+    return FeedFormat(chosen) if chosen is not None else format_of(Path(output))
 
 
 def _feed_info(args: argparse.Namespace) -> FeedInfo:
@@ -202,7 +192,7 @@ def _build(args: argparse.Namespace) -> int:
         raise _UsageError(str(exc)) from exc
     kind = _format_for(args.output, args.format)
     if args.html is None:
-        _write_output(args.output, EXPORTERS[kind](Feed(info=info, items=tuple(items))))
+        _write_output(args.output, FORMATS[kind].export(Feed(info=info, items=tuple(items))))
         return EXIT_OK
     page = Path(args.html)
     # The feed lies beside the page when it goes to stdout; --link stands for the folder
@@ -210,10 +200,10 @@ def _build(args: argparse.Namespace) -> int:
     feed_file = page if args.output == "-" else Path(args.output)
     page_at = page_url(page, feed=feed_file, feed_url=info.feed_url or info.link)
     feed = Feed(info=info, items=tuple(linked_to_page(items, page_at)))
-    _write_output(args.output, EXPORTERS[kind](feed))
+    _write_output(args.output, FORMATS[kind].export(feed))
     # Feed readers are pointed at the feed's public URL; a relative link only without one.
     if info.feed_url is not None:
-        links = [Alternate(media_type=MEDIA_TYPES[kind], href=info.feed_url)]
+        links = [Alternate(media_type=FORMATS[kind].media_type, href=info.feed_url)]
     elif args.output != "-":
         links = alternates_for(page, [(feed_file, kind)])
     else:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsfeed._errors import ConfigError, InputError
+from newsfeed._formats import FeedFormat
 from newsfeed._model import FeedInfo
 
 _T = TypeVar("_T")
@@ -404,7 +405,7 @@ def _fetch(
     )
 
 
-_OUTPUT_KEYS = ("rss", "atom", "json", "html", "archive", "state")
+_OUTPUT_KEYS = (*(kind.value for kind in FeedFormat), "html", "archive", "state")
 
 
 def _output(path: Path, data: object, problems: list[ConfigError]) -> OutputConfig:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from newsfeed._dates import format_date_line
+from newsfeed._formats import FORMATS, FeedFormat, label_of
 from newsfeed._model import Enclosure, Feed, NewsItem
 from newsfeed._sanitize import sanitize_html
 from newsfeed._text import text_to_html
@@ -41,19 +42,6 @@ def _environment() -> jinja2.Environment:
     )
 
 
-#: The media type of each feed format, as autodiscovery announces it.
-MEDIA_TYPES = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
-_LABELS = {
-    "application/rss+xml": "RSS",
-    "application/atom+xml": "Atom",
-    "application/feed+json": "JSON Feed",
-}
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alternate:
     """A feed the page points feed readers at."""
@@ -64,7 +52,7 @@ class Alternate:
     href: str
 
 
-def alternates_for(page: Path, feeds: Iterable[tuple[Path, str]]) -> list[Alternate]:
+def alternates_for(page: Path, feeds: Iterable[tuple[Path, FeedFormat]]) -> list[Alternate]:
     """Autodiscovery links from *page* to feed files (path, format), relative to the page.
 
     Relative links work wherever the folder is served: by ``newsfeed serve`` or in production.
@@ -72,7 +60,7 @@ def alternates_for(page: Path, feeds: Iterable[tuple[Path, str]]) -> list[Altern
     file, never as a ``javascript:`` URL, and ``#`` or ``?`` in a name stay part of it.
     """
     return [
-        Alternate(media_type=MEDIA_TYPES[kind], href=_relative_url(path, page.parent))
+        Alternate(media_type=FORMATS[kind].media_type, href=_relative_url(path, page.parent))
         for path, kind in feeds
     ]
 
@@ -179,8 +167,8 @@ def to_html(
             {
                 "media_type": alternate.media_type,
                 "href": alternate.href,
-                "label": _LABELS.get(alternate.media_type, alternate.media_type),
-                "title": f"{feed.info.title} ({_LABELS.get(alternate.media_type, 'feed')})",
+                "label": label_of(alternate.media_type) or alternate.media_type,
+                "title": f"{feed.info.title} ({label_of(alternate.media_type) or 'feed'})",
             }
             for alternate in links
         ]

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsfeed import Enclosure, Feed, FeedInfo, NewsItem, Source, load_bulletin
+from newsfeed._formats import FeedFormat
 from newsfeed._page import Alternate, alternates_for, safe_href, to_html
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
@@ -83,9 +84,9 @@ INFO = FeedInfo(
 ALTERNATES = alternates_for(
     Path("public/index.html"),
     [
-        (Path("public/feed.xml"), "rss"),
-        (Path("public/atom.xml"), "atom"),
-        (Path("public/feeds/feed.json"), "json"),
+        (Path("public/feed.xml"), FeedFormat.RSS),
+        (Path("public/atom.xml"), FeedFormat.ATOM),
+        (Path("public/feeds/feed.json"), FeedFormat.JSON),
     ],
 )
 
@@ -112,9 +113,9 @@ def test_alternates_are_relative_to_the_page_with_their_media_types():
         Alternate(media_type="application/atom+xml", href="atom.xml"),
         Alternate(media_type="application/feed+json", href="feeds/feed.json"),
     ]
-    assert alternates_for(Path("site/news/index.html"), [(Path("site/feed.xml"), "rss")]) == [
-        Alternate(media_type="application/rss+xml", href="../feed.xml")
-    ]
+    assert alternates_for(
+        Path("site/news/index.html"), [(Path("site/feed.xml"), FeedFormat.RSS)]
+    ) == [Alternate(media_type="application/rss+xml", href="../feed.xml")]
 
 
 def test_page_structure(example):

@@ -217,3 +217,14 @@ def test_the_import_scan_sees_nested_imports(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert imported_modules(source) == {"os", "feedgen", "feedparser"}
+
+
+def test_format_facts_live_in_one_table() -> None:
+    # Suffixes and media types of the feed formats are written once, in _formats.
+    facts = ('"application/rss+xml"', '"application/atom+xml"', '"application/feed+json"')
+    holders = sorted(
+        path.name
+        for path in PACKAGE.rglob("*.py")
+        if any(fact in path.read_text(encoding="utf-8") for fact in facts)
+    )
+    assert holders == ["_formats.py"]

@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from newsfeed._config import Config
-from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
+from newsfeed._formats import FORMATS, FeedFormat
 from newsfeed._model import ArchiveLinks, Feed, NewsItem
-from newsfeed._page import MEDIA_TYPES, Alternate, alternates_for, page_url, to_html
+from newsfeed._page import Alternate, alternates_for, page_url, to_html
 from newsfeed._state import Publication, State
 from newsfeed._websub import HubPing, publish
 from newsfeed.aggregate._archive import (
@@ -34,23 +34,22 @@ from newsfeed.aggregate._archive import (
 _RENDERING = 2
 _PUBLICATION_SETTING = "publication"
 
-# An archive document is named after its page, with the suffix of its format.
-_ARCHIVE_SUFFIXES = {"rss": ".xml", "atom": ".atom", "json": ".json"}
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Output:
-    """One feed output: its file, the URL it is served at, its format and its exporter."""
+    """One feed output: its file, the URL it is served at, and its format."""
 
     path: Path
     url: str | None
-    kind: str
-    export: Callable[[Feed], bytes]
+    kind: FeedFormat
 
     @property
     def suffix(self) -> str:
-        """The suffix of its archive pages."""
-        return _ARCHIVE_SUFFIXES[self.kind]
+        """The suffix of its archive pages, named after their number."""
+        return FORMATS[self.kind].suffix
+
+    def export(self, feed: Feed) -> bytes:
+        return FORMATS[self.kind].export(feed)
 
 
 def outputs(config: Config) -> list[Output]:
@@ -62,11 +61,11 @@ def outputs(config: Config) -> list[Output]:
     """
     output = config.output
     formats = (
-        (output.rss, "rss", to_rss),
-        (output.atom, "atom", to_atom),
-        (output.json, "json", to_json_feed),
+        (output.rss, FeedFormat.RSS),
+        (output.atom, FeedFormat.ATOM),
+        (output.json, FeedFormat.JSON),
     )
-    present = [(path, kind, export) for path, kind, export in formats if path is not None]
+    present = [(path, kind) for path, kind in formats if path is not None]
     base_url, base_dir = config.info.feed_url, present[0][0].parent
     return [
         Output(
@@ -76,9 +75,8 @@ def outputs(config: Config) -> list[Output]:
             if base_url
             else None,
             kind=kind,
-            export=export,
         )
-        for path, kind, export in present
+        for path, kind in present
     ]
 
 
@@ -172,7 +170,7 @@ def write_current(
     folder = config.output.archive
     paths: list[Path] = []
     urls: list[str] = []
-    archive_links: list[tuple[Path, str]] = []
+    archive_links: list[tuple[Path, FeedFormat]] = []
     for output in outputs(config):
         document = replace(feed, info=replace(feed.info, feed_url=output.url))
         previous = (
@@ -190,7 +188,7 @@ def write_current(
     if html is not None:
         # Feed readers are pointed at the feeds' public URLs, or relative ones without.
         links = [
-            Alternate(media_type=MEDIA_TYPES[output.kind], href=output.url)
+            Alternate(media_type=FORMATS[output.kind].media_type, href=output.url)
             if output.url is not None
             else alternates_for(html, [(output.path, output.kind)])[0]
             for output in outputs(config)

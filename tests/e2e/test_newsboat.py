@@ -1,7 +1,7 @@
 """A real feed reader end to end: newsboat subscribes to the example served by ``newsfeed serve``.
 
-What a reader stores is the proof that a feed works: titles, dates and ids as
-parsed by someone else's code, and no duplicates when the feed is rebuilt.
+What a reader stores is the proof that a feed works: titles, dates, ids and enclosures
+as parsed by someone else's code, and no duplicates when the feed is rebuilt.
 """
 
 from __future__ import annotations

@@ -217,44 +217,58 @@ def _pair(originals: Sequence[Seen], outputs: Sequence[Seen]) -> list[tuple[Seen
 
 @dataclass
 class Tally:
-    """Found and total counts of each metric, for one output format."""
+    """Found and total counts of each metric, for one output format, and what was missed."""
 
     found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
     total: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    #: "file: entry id: metric: wanted ... got ...", for each metric short of its total.
+    misses: list[str] = field(default_factory=list)
 
-    def count(self, metric: str, total: int, found: int) -> None:
+    def count(self, where: str, metric: str, wanted: object, got: object, total: int = 1) -> None:
+        """Count *total* things wanted in *metric*, of which those *got* are found."""
+        if isinstance(wanted, set | frozenset):
+            found = min(len(wanted & got), total) if isinstance(got, set | frozenset) else 0
+        else:
+            found = int(wanted == got)
         self.total[metric] += total
         self.found[metric] += found
+        if found < total:
+            self.misses.append(f"{where}: {metric}: wanted {wanted!r}, got {got!r}")
 
     def share(self, metric: str) -> float | None:
         total = self.total[metric]
         return None if total == 0 else self.found[metric] / total
 
 
-def _compare(tally: Tally, original: Seen, out: Seen | None, *, rss: bool) -> None:
-    tally.count("entries", 1, out is not None)
+def _compare(tally: Tally, where: str, original: Seen, out: Seen | None, *, rss: bool) -> None:
+    where = f"{where}: {original.id}"
+    if out is None:
+        tally.count(where, "entries", "an entry", None)
+        out = Seen(original.id, None, None, frozenset(), frozenset(), (), frozenset(), frozenset())
+    else:
+        tally.count(where, "entries", True, True)
     if original.title is not None:
-        tally.count("titles", 1, out is not None and out.title == original.title)
+        tally.count(where, "titles", original.title, out.title)
     if original.link is not None:
-        tally.count("links", 1, out is not None and out.link == original.link)
+        tally.count(where, "links", original.link, out.link)
     if original.dates:
-        tally.count("dates", 1, out is not None and bool(out.dates & original.dates))
+        # Either date will do: a feed may say only one of them, or both.
+        tally.count(where, "dates", original.dates, out.dates or None, 1)
     if original.first_author:
-        same = out is not None and bool(out.first_author & original.first_author)
-        tally.count("first authors", 1, same)
-    if original.enclosures:
-        if rss:  # an RSS item carries one enclosure: the first is what counts
-            kept = out is not None and out.enclosures[:1] == original.enclosures[:1]
-            tally.count("enclosure URLs", 1, kept)
-        else:
-            wanted = set(original.enclosures)
-            got = set(out.enclosures) if out is not None else set()
-            tally.count("enclosure URLs", len(wanted), len(wanted & got))
+        # Any of name, email and URL identifies the person (see _author).
+        tally.count(where, "first authors", original.first_author, out.first_author, 1)
+    if original.enclosures and rss:  # an RSS item carries one enclosure: the first counts
+        first = out.enclosures[0] if out.enclosures else None
+        tally.count(where, "enclosure URLs", original.enclosures[0], first)
+    elif original.enclosures:
+        wanted = frozenset(original.enclosures)
+        tally.count(where, "enclosure URLs", wanted, frozenset(out.enclosures), len(wanted))
     for metric, wanted, got in (
-        ("link targets in bodies", original.hrefs, out.hrefs if out else frozenset()),
-        ("images in bodies", original.images, out.images if out else frozenset()),
+        ("link targets in bodies", original.hrefs, out.hrefs),
+        ("images in bodies", original.images, out.images),
     ):
-        tally.count(metric, len(wanted), len(wanted & got))
+        if wanted:
+            tally.count(where, metric, wanted, got, len(wanted))
 
 
 @dataclass(repr=False)  # the table is its readable form
@@ -325,7 +339,8 @@ def measure(samples: Iterable[Sample], *, skip_unreadable: bool = False) -> Repo
                 except Exception as exc:  # noqa: BLE001 - as above
                     report.crashes.append(f"{sample.path.name}: {name}: {_crash(exc)}")
             for original, out in _pair(originals, outputs):
-                _compare(report.tallies[name], original, out, rss=name == "rss")
+                where = sample.path.name
+                _compare(report.tallies[name], where, original, out, rss=name == "rss")
     return report
 
 
@@ -359,12 +374,16 @@ def main(argv: Sequence[str]) -> int:
         help="measure feedparser's own test feeds instead (downloaded with pip into a "
         "temporary folder); those the referee cannot read are left out",
     )
+    parser.add_argument("--misses", action="store_true", help="list what each output lost")
     args = parser.parse_args(argv)
     if args.feedparser_corpus:
         with tempfile.TemporaryDirectory(prefix="fidelity-") as folder:
             report = measure(feedparser_corpus(Path(folder)), skip_unreadable=True)
     else:
         report = measure(corpus(args.files))
+    if args.misses:
+        for name, tally in report.tallies.items():
+            print(*(f"{name}: {miss}" for miss in tally.misses), sep="\n")  # noqa: T201
     print(report.table())  # noqa: T201 - a report script prints its table
     failing = any(report.short_of(name) for name in FORMATS) or report.crashes
     return 1 if failing else 0

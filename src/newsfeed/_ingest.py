@@ -13,12 +13,14 @@ import io
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 from xml.parsers.expat import errors as expat_errors
 from xml.sax import SAXParseException
 
@@ -64,8 +66,10 @@ class _Cleaner:
     with the time of reading.
     """
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, scope: str = "") -> None:
         self.now = now
+        #: What makes a non-URI id unique: the document's URL.
+        self.scope = scope
         self.removed = 0
         self.undated: set[str] = set()
 
@@ -114,6 +118,18 @@ def _dates(
     if updated is not None and updated <= published:
         return published, None
     return published, updated
+
+
+# Ids that are not URIs (RSS allows any guid) become URNs in this namespace: Atom needs URIs.
+_ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
+
+
+def _uri_id(entry_id: str, scope: str) -> str:
+    """*entry_id* if it is a URI the way Atom readers take one, else a stable URN for it."""
+    parts = urlsplit(entry_id)
+    if parts.scheme and (parts.netloc or parts.scheme in {"urn", "tag"}):
+        return entry_id
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, scope + chr(10) + entry_id)}"
 
 
 def _fallback_id(title: str | None, published: datetime | None) -> str:
@@ -183,7 +199,7 @@ def _entry_item(entry: Mapping[str, Any], *, is_rss: bool, clean: _Cleaner) -> N
         _datetime(entry.get("published_parsed")),
         _datetime(entry["updated_parsed"]) if "updated_parsed" in entry else None,
     )
-    entry_id = entry_id or link or _fallback_id(title, published)
+    entry_id = _uri_id(entry_id or link or _fallback_id(title, published), clean.scope)
     published, updated = clean.dated(entry_id, published, updated)
     author_detail = entry.get("author_detail") or {}
     source = entry.get("source") or {}
@@ -324,7 +340,7 @@ def _read_xml(
     if _cut_off(as_utf8):
         raise FeedParseError("broken XML: the document is cut off before its end", source=url)
     warnings = [f"recovered from: {problem}"] if problem else []
-    clean = _Cleaner(now)
+    clean = _Cleaner(now, url or "")
     clean.removed += removed
     is_rss = parsed["version"].startswith("rss")
     return _assemble(
@@ -521,7 +537,7 @@ def _json_item(raw: object, index: int, *, url: str | None, clean: _Cleaner) -> 
         _json_date(raw.get("date_published"), where + "date_published", url=url),
         _json_date(raw.get("date_modified"), where + "date_modified", url=url),
     )
-    entry_id = entry_id or link or _fallback_id(title, published)
+    entry_id = _uri_id(entry_id or link or _fallback_id(title, published), clean.scope)
     published, updated = clean.dated(entry_id, published, updated)
     source = raw.get("_source")
     source_title = clean.line(source.get("title")) if isinstance(source, dict) else None
@@ -553,7 +569,7 @@ def _read_json(data: bytes, *, url: str | None, now: datetime) -> ReadFeed:
     raw_items = document.get("items")
     if not isinstance(raw_items, list):
         raise FeedParseError("items: expected a list", source=url)
-    clean = _Cleaner(now)
+    clean = _Cleaner(now, url or "")
 
     def info() -> FeedInfo:
         title = clean.line(_json_str(document, "title", "", url=url)) or url or "Untitled feed"

@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-import newsfeed as library
 import processes
-from newsfeed import Feed, FeedInfo, NewsItem, load_bulletin, to_atom, to_rss
+from newsfeed import Enclosure, Feed, FeedInfo, NewsItem, load_bulletin, to_atom, to_rss
 from serving import newsfeed_serve
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
@@ -150,10 +149,7 @@ def test_newsboat_sees_the_enclosure_of_an_item_newsfeed_publishes(
         published=datetime(2024, 5, 13, 4, 0, tzinfo=UTC),
         summary="Twenty years on the paint line.",
         link="https://podcast.example.org/episodes/7",
-        # Enclosure is new in issue #10; looked up here so that only this test needs it.
-        enclosures=(
-            library.Enclosure(url=EPISODE_AUDIO, media_type="audio/mpeg", length=39102464),
-        ),
+        enclosures=(Enclosure(url=EPISODE_AUDIO, media_type="audio/mpeg", length=39102464),),
     )
     info = FeedInfo(
         title="Shop floor talk",

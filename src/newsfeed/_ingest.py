@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -33,6 +33,7 @@ from newsfeed._model import (
     Feed,
     FeedInfo,
     NewsItem,
+    Person,
     Source,
     find_uncarried,
     is_web_url,
@@ -294,6 +295,11 @@ def _assemble(
         raise FeedParseError(f"feed metadata unusable: {exc}", source=url) from exc
     if clean.removed:
         warnings.append(f"removed {clean.removed} characters XML cannot carry")
+    # newsfeed writes the feed's author on items without their own (readers show only an
+    # item's): an item whose one author is the feed's, by name alone, inherits it.
+    if feed_info.author is not None:
+        inherited = (Person(name=feed_info.author),)
+        items = [replace(item, authors=()) if item.authors == inherited else item for item in items]
     return ReadFeed(
         feed=Feed(info=feed_info, items=_unique(items), archive=archive),
         warnings=tuple(warnings),

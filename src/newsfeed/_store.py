@@ -98,7 +98,9 @@ def item_to_json(item: NewsItem) -> str:
         else {"title": item.source.title, "url": item.source.url},
     }
     # Release 0.1.0 stored one author's name, or null; such items are still stored so.
-    if not item.authors or item.authors == (Person(name=item.author),):
+    if not item.authors or (
+        item.author is not None and item.authors == (Person(name=item.author),)
+    ):
         document["author"] = item.author
     else:
         document["authors"] = [_without_none(_fields_of(person)) for person in item.authors]

@@ -86,7 +86,8 @@ class Seen:
     title: str | None
     link: str | None
     dates: frozenset[datetime]
-    first_author: frozenset[str]
+    #: The identifiers of each author (see _people); the first is the entry's first author.
+    authors: tuple[frozenset[str], ...]
     enclosures: tuple[str, ...]
     hrefs: frozenset[str]
     images: frozenset[str]
@@ -132,22 +133,22 @@ def _plain(text: str | None) -> str | None:
     return plain or None
 
 
-def _author(entry: EntryData) -> frozenset[str]:
-    """The first author's name, email and URL, any of which identifies the person.
+def _people(entry: EntryData) -> tuple[frozenset[str], ...]:
+    """Each author's name, email and URL, any of which identifies the person.
 
-    Compared as a set because reader reads the RSS form ``email (Name)`` as a name
+    A set per person because reader reads the RSS form ``email (Name)`` as a name
     that is an address and an "email" that is the name: the same person written
     back as an Atom person construct must still count as the same.
     """
-    if not entry.authors:
-        return frozenset()
-    first = entry.authors[0]
-    values = (
-        " ".join(value.split()).strip("\"'").casefold()
-        for value in (first.name, first.email, first.href)
-        if value
+    people = (
+        frozenset(
+            " ".join(value.split()).strip("\"'").casefold()
+            for value in (person.name, person.email, person.href)
+            if value and value.strip("\"' ")
+        )
+        for person in entry.authors
     )
-    return frozenset(value for value in values if value)
+    return tuple(person for person in people if person)
 
 
 def _seen(entry: EntryData, base: str) -> Seen:
@@ -165,7 +166,7 @@ def _seen(entry: EntryData, base: str) -> Seen:
         title=_plain(entry.title),
         link=entry.link or None,
         dates=frozenset(date for date in (entry.published, entry.updated) if date is not None),
-        first_author=_author(entry),
+        authors=_people(entry),
         enclosures=tuple(enclosure.href for enclosure in entry.enclosures),
         hrefs=frozenset(hrefs),
         images=frozenset(images),
@@ -244,7 +245,7 @@ def _compare(tally: Tally, where: str, original: Seen, out: Seen | None, *, rss:
     where = f"{where}: {original.id}"
     if out is None:
         tally.count(where, "entries", "an entry", None)
-        out = Seen(original.id, None, None, frozenset(), frozenset(), (), frozenset(), frozenset())
+        out = Seen(original.id, None, None, frozenset(), (), (), frozenset(), frozenset())
     else:
         tally.count(where, "entries", True, True)
     if original.title is not None:
@@ -254,9 +255,13 @@ def _compare(tally: Tally, where: str, original: Seen, out: Seen | None, *, rss:
     if original.dates:
         # Either date will do: a feed may say only one of them, or both.
         tally.count(where, "dates", original.dates, out.dates or None, 1)
-    if original.first_author:
-        # Any of name, email and URL identifies the person (see _author).
-        tally.count(where, "first authors", original.first_author, out.first_author, 1)
+    if original.authors:
+        # Found if any author of the output is the same person. Not only the first: of an
+        # Atom entry with several authors, reader returns the last one, and of an RSS item
+        # with several author elements, the last too, while of JSON Feed the first.
+        first = original.authors[0]
+        same = next((person for person in out.authors if person & first), None)
+        tally.count(where, "first authors", first, same or out.authors)
     if original.enclosures and rss:  # an RSS item carries one enclosure: the first counts
         first = out.enclosures[0] if out.enclosures else None
         tally.count(where, "enclosure URLs", original.enclosures[0], first)

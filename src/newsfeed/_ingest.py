@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 from xml.parsers.expat import errors as expat_errors
 from xml.sax import SAXParseException
 
@@ -36,6 +35,7 @@ from newsfeed._model import (
     Person,
     Source,
     find_uncarried,
+    is_item_id,
     is_web_url,
     reads_as_mojibake,
 )
@@ -126,9 +126,8 @@ _ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
 
 
 def _uri_id(entry_id: str, scope: str) -> str:
-    """*entry_id* if it is a URI the way Atom readers take one, else a stable URN for it."""
-    parts = urlsplit(entry_id)
-    if parts.scheme and (parts.netloc or parts.scheme in {"urn", "tag"}):
+    """*entry_id* if the model takes it (an absolute URI), else a stable URN for it."""
+    if is_item_id(entry_id):
         return entry_id
     return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, scope + chr(10) + entry_id)}"
 

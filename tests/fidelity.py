@@ -167,7 +167,8 @@ def _seen(entry: EntryData, base: str) -> Seen:
         link=entry.link or None,
         dates=frozenset(date for date in (entry.published, entry.updated) if date is not None),
         authors=_people(entry),
-        enclosures=tuple(enclosure.href for enclosure in entry.enclosures),
+        # feedparser resolves links and bodies against the document URL, not enclosures.
+        enclosures=tuple(urljoin(base, enclosure.href) for enclosure in entry.enclosures),
         hrefs=frozenset(hrefs),
         images=frozenset(images),
     )

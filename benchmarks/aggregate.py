@@ -60,10 +60,13 @@ class FeedServer:
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls) -> Iterator[FeedServer]:
+    def running(
+        cls, *, hosts: int = HOSTS, paths: int = 0, path_entries: int = ENTRIES
+    ) -> Iterator[FeedServer]:
+        """The server of *hosts* publishers, each with *paths* numbered feeds besides its own."""
         process = subprocess.Popen(
-            [PYTHON, str(HERE / "feedserver.py"), "--hosts", str(HOSTS), "--entries", str(ENTRIES),
-             "--delay", str(DELAY)],
+            [PYTHON, str(HERE / "feedserver.py"), "--hosts", str(hosts), "--entries", str(ENTRIES),
+             "--delay", str(DELAY), "--paths", str(paths), "--path-entries", str(path_entries)],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -92,6 +95,9 @@ class FeedServer:
 
     def url(self, index: int, *, hang: bool = False) -> str:
         return f"http://127.0.0.{2 + index}:{self.port}/{'hang' if hang else 'feed'}.xml"
+
+    def numbered_url(self, host: int, number: int) -> str:
+        return f"http://127.0.0.{2 + host}:{self.port}/feed/{number}.xml"
 
 
 def _ready_port(process: subprocess.Popen[bytes]) -> int:
@@ -135,10 +141,13 @@ def write_config(
     return config
 
 
-def aggregate(config: Path, scratch: Path) -> ChildRun:
-    run = run_child([NEWSFEED, "aggregate", str(config)], timeout=RUN_TIMEOUT, scratch=scratch)
+def aggregate(config: Path, scratch: Path, *, timeout: float = RUN_TIMEOUT) -> ChildRun:
+    run = run_child([NEWSFEED, "aggregate", str(config)], timeout=timeout, scratch=scratch)
     if run.returncode != 0:
-        raise RuntimeError(f"newsfeed aggregate failed: {run.stderr[-2000:]}")
+        raise RuntimeError(
+            f"newsfeed aggregate failed (exit {run.returncode} after {run.seconds:.0f} s):"
+            f" {run.stderr[-2000:]}"
+        )
     return run
 
 

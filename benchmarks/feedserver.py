@@ -4,12 +4,14 @@ Run in its own process, so that serving costs the measured client no time of its
 Every address is its own host to a client, so per-host politeness applies as it would
 to N real publishers. Each answer comes after a fixed delay, as over a real network.
 
-    GET /feed.xml   the host's RSS feed, with an ETag; a matching If-None-Match gets 304
-    GET /hang.xml   read, never answered (a publisher that times out)
+    GET /feed.xml     the host's RSS feed, with an ETag; a matching If-None-Match gets 304
+    GET /feed/N.xml   the host's N-th feed (0 <= N < --paths), as above: many sources
+                      on one host, so that a client's per-host limit shows
+    GET /hang.xml     read, never answered (a publisher that times out)
 
-127.0.0.1 on the same port answers GET /stats (counts and the most requests in flight at
-once, as JSON) and GET /reset. The server prints ``ready PORT`` once every address
-listens, and exits by itself after --lifetime seconds.
+127.0.0.1 on the same port answers GET /stats (counts, the most requests in flight at
+once, overall and to one host, as JSON) and GET /reset. The server prints ``ready PORT``
+once every address listens, and exits by itself after --lifetime seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import re
 import socket
 import sys
 from collections import Counter
@@ -32,26 +35,65 @@ _IDLE_SECONDS = 60.0
 _PORT_ATTEMPTS = 20
 
 
+# Stands for the feed's number in a host's template of its numbered feeds.
+_NUMBER = b"@N@"
+_NUMBERED = re.compile(r"/feed/(\d+)\.xml")
+
+
 @dataclass
 class _Stats:
     counts: Counter[str] = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
+    host_in_flight: Counter[str] = field(default_factory=Counter)
+    max_host_in_flight: int = 0
+
+    def start(self, host: str) -> None:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        self.host_in_flight[host] += 1
+        self.max_host_in_flight = max(self.max_host_in_flight, self.host_in_flight[host])
+
+    def end(self, host: str) -> None:
+        self.in_flight -= 1
+        self.host_in_flight[host] -= 1
 
     def as_json(self) -> bytes:
         return json.dumps(
-            {"counts": dict(self.counts), "max_in_flight": self.max_in_flight}
+            {
+                "counts": dict(self.counts),
+                "max_in_flight": self.max_in_flight,
+                "max_host_in_flight": self.max_host_in_flight,
+            }
         ).encode()
 
 
 class _Server:
-    def __init__(self, hosts: list[str], entries: int, delay: float) -> None:
-        self.delay = delay
+    def __init__(
+        self, hosts: list[str], entries: int, delay: float, paths: tuple[int, int]
+    ) -> None:
+        self.delay, (self.paths, path_entries) = delay, paths
         self.stats = _Stats()
         self.feeds = {}
+        # A host's numbered feeds differ in their links and ids only: each is made from one
+        # template when asked for, as thousands made ahead would take the server minutes.
+        self.templates = {}
         for host in hosts:
             body = inputs.rss_feed(host, entries)
             self.feeds[host] = (body, f'"{hashlib.sha256(body).hexdigest()[:16]}"')
+            if self.paths:
+                template = inputs.rss_feed(f"{host}/{_NUMBER.decode()}", path_entries)
+                self.templates[host] = (template, hashlib.sha256(template).hexdigest()[:16])
+
+    def feed(self, host: str, path: str) -> tuple[bytes, str] | None:
+        """The body and ETag served at *path*, or ``None`` for a 404."""
+        if path == "/feed.xml":
+            return self.feeds[host]
+        numbered = _NUMBERED.fullmatch(path)
+        if numbered is None or int(numbered[1]) >= self.paths:
+            return None
+        template, digest = self.templates[host]
+        return template.replace(_NUMBER, numbered[1].encode()), f'"{digest}-{numbered[1]}"'
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
@@ -88,15 +130,15 @@ class _Server:
             # Never answered: held until the client gives up (or the idle limit).
             await asyncio.wait_for(reader.read(), _IDLE_SECONDS)
             return False
-        self.stats.in_flight += 1
-        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        stats = self.stats
+        stats.start(host)
         try:
             await asyncio.sleep(self.delay)
         finally:
-            self.stats.in_flight -= 1
-        body, etag = self.feeds[host]
-        if path != "/feed.xml":
-            status, body, extra = "404 Not Found", b"", ""
+            stats.end(host)
+        body, etag = self.feed(host, path) or (b"", None)
+        if etag is None:
+            status, extra = "404 Not Found", ""
         elif headers.get("if-none-match") == etag:
             status, body, extra = "304 Not Modified", b"", f"ETag: {etag}\r\n"
         else:
@@ -143,9 +185,11 @@ def _sockets(addresses: list[str]) -> tuple[int, list[socket.socket]]:
     raise RuntimeError("no port free on every address")
 
 
-async def _serve(hosts: int, entries: int, delay: float, lifetime: float) -> None:
+async def _serve(
+    hosts: int, entries: int, delay: float, paths: tuple[int, int], lifetime: float
+) -> None:
     addresses = [f"127.0.0.{2 + index}" for index in range(hosts)]
-    server = _Server(addresses, entries, delay)
+    server = _Server(addresses, entries, delay, paths)
     port, sockets = _sockets(["127.0.0.1", *addresses])
     servers = [
         await asyncio.start_server(server.handle, sock=sock, limit=_HEAD_LIMIT) for sock in sockets
@@ -163,12 +207,18 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--entries", type=int, default=20)
     parser.add_argument("--delay", type=float, default=0.1, help="seconds before each answer")
+    parser.add_argument("--paths", type=int, default=0, help="numbered feeds on each host")
+    parser.add_argument("--path-entries", type=int, default=5, help="entries of a numbered feed")
     parser.add_argument("--lifetime", type=float, default=900.0, help="seconds until it exits")
     args = parser.parse_args()
     if not 1 <= args.hosts <= 253:  # noqa: PLR2004 - 127.0.0.2 to 127.0.0.254
         parser.error("--hosts must be 1 to 253")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.hosts, args.entries, args.delay, args.lifetime))
+        asyncio.run(
+            _serve(
+                args.hosts, args.entries, args.delay, (args.paths, args.path_entries), args.lifetime
+            )
+        )
     sys.exit(0)
 
 

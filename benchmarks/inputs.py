@@ -41,14 +41,14 @@ class Record:
     day: date
 
 
-_VOCABULARY = tuple(
+VOCABULARY = tuple(
     "".join(random.Random(SEED + index).choices(_SYLLABLES, k=1 + index % 4))
     for index in range(4000)
 )
 
 
 def _words(rng: random.Random, count: int) -> list[str]:
-    return rng.choices(_VOCABULARY, k=count)
+    return rng.choices(VOCABULARY, k=count)
 
 
 def _sentence(rng: random.Random, count: int) -> str:

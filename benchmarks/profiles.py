@@ -24,7 +24,7 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^:()]*)(?::\d+)?\)$")
 AREAS = {
     "waiting: network and parse threads (epoll)": ("EpollSelector.select",),
     "Store.save (one SQLite transaction per source)": ("Store.save (",),
-    "Store.items (stored items back into NewsItems)": ("Store.items (",),
+    "Store.current (the current document's items back into NewsItems)": ("Store.current (",),
     "httpx/httpcore/h11": ("(httpx/", "(httpcore/", "(h11/"),
     "imports at start": ("_find_and_load",),
     "export (feedgen)": ("newsfeed/_export.py",),

@@ -237,7 +237,12 @@ class Aggregation:
         connection = sqlite3.connect(self.state_path)
         try:
             connection.row_factory = sqlite3.Row
-            row = connection.execute("SELECT * FROM source WHERE key = ?", (key,)).fetchone()
+            # The outcome is stored as a code of the outcome table: read back by its name.
+            row = connection.execute(
+                "SELECT source.*, outcome.name AS status FROM source"
+                " LEFT JOIN outcome ON outcome.code = source.outcome WHERE key = ?",
+                (key,),
+            ).fetchone()
         finally:
             connection.close()
         assert row is not None, f"no state for {name}"

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from newsfeed import Enclosure, Feed, FeedInfo, NewsItem, Person, Source, parse_bulletin
-from newsfeed._dates import ImpossibleDateError, read_date_line
+from newsfeed._dates import ImpossibleDateError, looks_like_date, read_date_line
 from newsfeed._model import reads_as_mojibake
 
 # What XML 1.0 cannot carry, and C1 controls that feedparser "repairs" as Windows-1252:
@@ -384,6 +384,45 @@ def _not_a_date_line(line: str) -> bool:
         return False
 
 
+#: Lines that mention dates, or hold a date's parts, without being date lines: the format
+#: reads them as text wherever they stand (the typo check must never flag them).
+DATE_MENTIONS = (
+    "On June 17, Mitsuba's Supplier Day was organized.",
+    "Next meeting: 30 june 2020",
+    "Forum 2020, 12:00",
+    "18 june 2020 was a Thursday",
+    "Since 2019-05-06.",
+    "Euro 2020",
+    "Top 10",
+    "Act 2",
+    "COVID-19",
+    "Apollo 11, 1969",
+    "Windows 10",
+    "Version 2.0.1",
+    "2020",
+    "12:00",
+    "Tel. 8 (846) 200-00-00",
+    "№ 12 от 18 июня 2020 года, Самара",
+    "May the force be with you",
+    "March on!",
+)
+
+#: The date line typos of issue #12: each is an error where a date line stands.
+DATE_TYPOS = (
+    "Juen 10, 2020",
+    "10 jnue 2020",
+    "June 10 ,2020",
+    "10 June 202",
+    "10.06.20200",
+    "June 10, 2O20",
+    "10 june",
+)
+
+#: Lines shaped like a date without being one (a year or a day missing): a headline may be
+#: one, since a date line never directly follows the previous one.
+DATE_SHAPED_HEADLINES = ("9 may", "June 10", "May 2020", "Sept. 11")
+
+
 def bulletin_lines() -> st.SearchStrategy[str]:
     """A line of bulletin text (headline or body) that does not read as a date line.
 
@@ -401,7 +440,14 @@ def bulletin_lines() -> st.SearchStrategy[str]:
         st.sampled_from(["ab  " * 30 + "end", "The long  " * 9 + "read. Yes"]),
         # Fine as lines, but their first sentence alone reads as UTF-8 misread as Latin-1.
         st.sampled_from(["Ã© x. Привет", "Ã©\u00a0. Привет"]),
-    ).filter(_not_a_date_line)
+        st.sampled_from(DATE_MENTIONS),
+        # Lines that look like mistyped dates are the typo check's, never a valid body's.
+    ).filter(lambda line: _not_a_date_line(line) and not looks_like_date(line.strip()))
+
+
+def bulletin_headlines() -> st.SearchStrategy[str]:
+    """A headline: any body line, or a line shaped like a date, which the format allows there."""
+    return st.one_of(bulletin_lines(), st.sampled_from(DATE_SHAPED_HEADLINES))
 
 
 _MONTHS_EN = ["january", "february", "march", "april", "may", "june", "july", "august",
@@ -435,7 +481,7 @@ def bulletin_records(draw: st.DrawFn, *, day: date | None = None) -> list[str]:
 
     A record without a headline starts with a blank line, as the format says.
     """
-    headline = draw(st.none() | bulletin_lines())
+    headline = draw(st.none() | bulletin_headlines())
     paragraphs = draw(
         st.lists(
             st.lists(bulletin_lines(), min_size=1, max_size=3),
@@ -452,12 +498,13 @@ def bulletin_records(draw: st.DrawFn, *, day: date | None = None) -> list[str]:
 
 @st.composite
 def bulletin_record_lists(
-    draw: st.DrawFn, *, min_records: int = 0, max_records: int = 6
+    draw: st.DrawFn, *, min_records: int = 1, max_records: int = 6
 ) -> list[list[str]]:
-    """The records of a well-formed bulletin, as lists of lines, often sharing a day."""
+    """The records of a well-formed bulletin, as lists of lines, newest first, often on one day."""
     days = draw(st.lists(bulletin_days(), min_size=1, max_size=3))
     count = draw(st.integers(min_value=min_records, max_value=max_records))
-    return [draw(bulletin_records(day=draw(st.sampled_from(days)))) for _ in range(count)]
+    record_days = sorted((draw(st.sampled_from(days)) for _ in range(count)), reverse=True)
+    return [draw(bulletin_records(day=day)) for day in record_days]
 
 
 def render_bulletin(
@@ -484,8 +531,9 @@ def render_bulletin(
     return ("\ufeff" if bom else "") + text
 
 
-def bulletin_texts(*, min_records: int = 0, max_records: int = 6) -> st.SearchStrategy[str]:
-    """A well-formed bulletin, records often sharing a day (and sometimes a headline)."""
+def bulletin_texts(*, min_records: int = 1, max_records: int = 6) -> st.SearchStrategy[str]:
+    """A well-formed bulletin (at least one record, newest first), records often sharing a
+    day (and sometimes a headline)."""
     return bulletin_record_lists(min_records=min_records, max_records=max_records).map(
         render_bulletin
     )

@@ -5,16 +5,17 @@ The public API is what ``__all__`` lists; everything else lives in private modul
 
 from importlib.metadata import version as _version
 
-from newsfeed._aggregate import Outcome, Report, SourceReport, aggregate
 from newsfeed._bulletin import format_bulletin, load_bulletin, parse_bulletin
 from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind, load_config
 from newsfeed._errors import (
     BulletinError,
     ConfigError,
     FeedParseError,
+    InputError,
     NewsfeedError,
     OutputError,
     Problem,
+    StateError,
     StateLockedError,
     ValidationError,
 )
@@ -24,6 +25,7 @@ from newsfeed._ingest import parse_feed
 from newsfeed._model import ArchiveLinks, Enclosure, Feed, FeedInfo, NewsItem, Person, Source
 from newsfeed._text import derive_title
 from newsfeed._websub import HubPing
+from newsfeed.aggregate import Outcome, Report, SourceReport, aggregate
 
 __version__ = _version("newsfeed")
 
@@ -38,6 +40,7 @@ __all__ = [
     "FeedParseError",
     "FetchSettings",
     "HubPing",
+    "InputError",
     "NewsItem",
     "NewsfeedError",
     "Outcome",
@@ -49,6 +52,7 @@ __all__ = [
     "SourceConfig",
     "SourceKind",
     "SourceReport",
+    "StateError",
     "StateLockedError",
     "ValidationError",
     "__version__",

@@ -15,6 +15,7 @@ record has no headline.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import uuid
 from collections import Counter
@@ -25,8 +26,14 @@ from os import PathLike
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsfeed._dates import ImpossibleDateError, format_date_line, month_table, read_date_line
-from newsfeed._errors import BulletinError, Problem
+from newsfeed._dates import (
+    ImpossibleDateError,
+    format_date_line,
+    looks_like_date,
+    month_table,
+    read_date_line,
+)
+from newsfeed._errors import BulletinError, InputError, Problem
 from newsfeed._files import read_capped
 from newsfeed._model import NewsItem, find_uncarried
 from newsfeed._text import derive_title
@@ -43,6 +50,7 @@ class _Record:
     headline: str | None = None
     paragraphs: list[list[str]] = field(default_factory=list)
     day: date | None = None
+    date_line: int = 0
 
     def add_line(self, text: str, *, new_paragraph: bool) -> None:
         if new_paragraph or not self.paragraphs:
@@ -67,8 +75,8 @@ def _single_spaced(summary: str) -> str:
     return _SPACES.sub(" ", summary)
 
 
-def _make_id(day: date, title: str, occurrence: int, domain: str | None) -> str:
-    key = _normalised_key(title)
+def _make_id(day: date, key: str, occurrence: int, domain: str | None) -> str:
+    """The id of the *occurrence*-th record of *day* whose title normalises to *key*."""
     if occurrence > 1:
         key = f"{key}\n{occurrence}"
     if domain is None:
@@ -96,9 +104,13 @@ def _zone(tz: str | tzinfo) -> tzinfo:
         raise ValueError(f"unknown time zone {tz!r}") from exc
 
 
-def _split_lines(text: str) -> list[str]:
+def _normalised(text: str) -> str:
     # Only CR, LF and CRLF end lines: other Unicode line separators are text.
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_lines(text: str) -> list[str]:
+    return _normalised(text).split("\n")
 
 
 def _uncarried(raw: str, text: str) -> str | None:
@@ -119,27 +131,74 @@ def _uncarried(raw: str, text: str) -> str | None:
     return next((char for char in stripped if find_uncarried(char) is not None), None)
 
 
-def _read_records(  # noqa: C901 - one line-by-line state machine reads best in one place
-    lines: Sequence[str],
-    *,
-    source: str | None,
-    dayfirst: bool,
-    extra_months: frozenset[tuple[str, int]],
+# A text that holds none of these characters has no line that find_uncarried objects to, so
+# most bulletins are checked by a few scans of the whole text (each a C loop, as fast as
+# memchr) instead of line by line: the C0 controls and DEL, then for a text that is not
+# ASCII the C1 controls, U+FFFE and U+FFFF, lone surrogates (which UTF-8 cannot encode), and
+# a pair of characters that, read as Latin-1, starts a UTF-8 sequence (mojibake), which
+# needs one of U+0080-U+00BF.
+_ASCII_UNCARRIED = tuple(chr(code) for code in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
+_NON_ASCII_UNCARRIED = (*(chr(code) for code in range(0x80, 0xA0)), "\ufffe", "\uffff")
+_CONTINUATIONS = tuple(chr(code) for code in range(0x80, 0xC0))
+_MOJIBAKE_PAIR = re.compile("[\xc2-\xf4][\x80-\xbf]")
+
+
+def _lines_to_check(text: str) -> bool:
+    """Whether some line of *text* may hold a character a feed cannot carry back."""
+    if any(char in text for char in _ASCII_UNCARRIED):
+        return True
+    if text.isascii():
+        return False
+    if any(char in text for char in _NON_ASCII_UNCARRIED):
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return any(char in text for char in _CONTINUATIONS) and bool(_MOJIBAKE_PAIR.search(text))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Options:
+    """How strictly a bulletin is read."""
+
+    dayfirst: bool
+    extra_months: frozenset[tuple[str, int]]
+    allow_unordered: bool
+    allow_empty: bool
+
+
+# The day of a record whose date line is in error: the record is still read, so that the
+# lines after it are read as they were meant, but it never becomes an item.
+_NO_DAY = date.min
+
+
+def _date_of(text: str, options: _Options) -> date | None:
+    """The date a stripped line holds, ``None`` for text, and ``_NO_DAY`` for an impossible one."""
+    try:
+        return read_date_line(text, dayfirst=options.dayfirst, extra_months=options.extra_months)
+    except ImpossibleDateError:
+        return _NO_DAY
+
+
+def _read_records(  # noqa: C901, PLR0912, PLR0915 - one line-by-line state machine reads best in one place
+    lines: Sequence[str], *, source: str | None, options: _Options, check_characters: bool
 ) -> tuple[list[_Record], list[Problem]]:
     records: list[_Record] = []
     problems: list[Problem] = []
     record: _Record | None = None
     after_date = True  # the file's start counts as the end of a previous record
     blank_before = False
+    texts = [line.strip() for line in lines]
 
     def problem(number: int, message: str) -> None:
         problems.append(Problem(source=source, line=number, message=message))
 
-    for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        bad = _uncarried(raw, text)
-        if bad is not None:
-            problem(number, f"character U+{ord(bad):04X} cannot be carried by a feed")
+    for number, text in enumerate(texts, start=1):
+        if check_characters:
+            bad = _uncarried(lines[number - 1], text)
+            if bad is not None:
+                problem(number, f"character U+{ord(bad):04X} cannot be carried by a feed")
         if not text:
             if after_date and record is None:
                 # The record's first line is its first text line, which is still to come.
@@ -147,15 +206,22 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
             blank_before = True
             continue
         try:
-            day = read_date_line(text, dayfirst=dayfirst, extra_months=extra_months)
+            day = read_date_line(text, dayfirst=options.dayfirst, extra_months=options.extra_months)
         except ImpossibleDateError as exc:
             problem(number, str(exc))
-            day = date.min
+            day = _NO_DAY
+        headline_place = after_date and not blank_before
+        if day is None and not headline_place and _mistyped_date(texts, number, options):
+            problem(number, _not_a_date(text))
+            # Read as the date line it was meant to be, so that the next line starts a record.
+            record, after_date, blank_before = None, True, False
+            continue
         if day is not None:
             if record is None or (record.headline is None and not record.paragraphs):
                 problem(number, "record with neither headline nor body before this date line")
             else:
                 record.day = day
+                record.date_line = number
                 records.append(record)
             record, after_date, blank_before = None, True, False
             continue
@@ -174,11 +240,138 @@ def _read_records(  # noqa: C901 - one line-by-line state machine reads best in 
         after_date, blank_before = False, False
     if record is not None and (record.headline is not None or record.paragraphs):
         problem(record.first_line, "text after the last date line (a record must end with a date)")
+    if not options.allow_unordered:
+        problems.extend(_out_of_order(records, source))
+    if not records and not problems and not options.allow_empty:
+        problem(1, "no records: a bulletin holds at least one (allow_empty to accept none)")
     return records, problems
 
 
+def _mistyped_date(texts: Sequence[str], number: int, options: _Options) -> bool:
+    """Whether line *number*, not a date line, stands where a date line would and looks like one.
+
+    The caller knows it does not directly follow a date line (there it is a headline); it
+    must not directly precede one either (there it is the last line of that record's text).
+    """
+    if not looks_like_date(texts[number - 1], extra_months=options.extra_months):
+        return False
+    following = texts[number] if number < len(texts) else ""
+    return not following or _date_of(following, options) is None
+
+
+def _not_a_date(text: str) -> str:
+    return (
+        f"{text!r} is not a date, but stands where a record's date line would "
+        "(dates are written 18 june 2020, June 18, 2020, 2020-06-18 or 18.06.2020)"
+    )
+
+
+def _out_of_order(records: Sequence[_Record], source: str | None) -> list[Problem]:
+    """A problem at each date line that breaks the newest-first order.
+
+    Where two neighbours are out of order, the one at fault is the one that also disagrees
+    with the record beyond it: in 18 june 2020, 10 june 2002, 4 june 2020 it is 2002.
+    """
+    dated = [record for record in records if record.day is not _NO_DAY]
+    kept: list[_Record] = []
+    faulty: list[_Record] = []
+    for index, record in enumerate(dated):
+        assert record.day is not None  # noqa: S101 - set for every record read
+        if not kept or record.day <= kept[-1].day:  # type: ignore[operator]
+            kept.append(record)
+            continue
+        above = kept[-1]
+        before = kept[-2].day if len(kept) > 1 else None
+        after = dated[index + 1].day if index + 1 < len(dated) else None
+        newer_than_both = before is not None and record.day > before
+        above_too_old = (before is None or before >= record.day) and (
+            after is None or after > above.day  # type: ignore[operator]
+        )
+        if not newer_than_both and above_too_old:
+            faulty.append(kept.pop())
+            kept.append(record)
+        else:
+            faulty.append(record)
+    return [
+        Problem(
+            source=source,
+            line=record.date_line,
+            message=f"{record.day.isoformat()} is out of newest-first order "  # type: ignore[union-attr]
+            "(records go from the newest down to the oldest; allow_unordered to accept this)",
+        )
+        for record in sorted(faulty, key=lambda record: record.date_line)
+    ]
+
+
+# What a record gives an item: its headline (None without one), its body and its day.
+_Read = tuple[str | None, str, date]
+
+# A line this short may be a mistyped date (looks_like_date); a date line is longer only
+# when it ends as one does: in a digit, "г", "г." or "а" ("года").
+_SHORT_LINE = 40
+_DATE_LINE_ENDS = frozenset("0123456789гГаА")
+_BLANK_LINES = re.compile("\n\n\n+")
+
+
+def _read_well_formed(  # noqa: C901, PLR0911 - gives up wherever a problem may be
+    text: str, options: _Options
+) -> list[_Read] | None:
+    """The records of a bulletin with no problem, read a record at a time; ``None`` otherwise.
+
+    Most bulletins have no problem, and most lines are long text lines that cannot be date
+    lines: those are never looked at one by one. Anything this reader does not expect (a
+    character to check, a line that may be a mistyped date, a headline spanning lines, dates
+    out of order, no records) makes it give up, and :func:`_read_records` reads the text
+    line by line to report the problems.
+    """
+    if _lines_to_check(text):
+        return None
+    texts = [line.strip() for line in text.split("\n")]
+    candidates = [
+        index
+        for index, line in enumerate(texts)
+        if line
+        and (len(line) <= _SHORT_LINE or line[-1] in _DATE_LINE_ENDS or line[-2:] in {"г.", "Г."})
+    ]
+    dated: list[tuple[int, date]] = []
+    # Records share dates: each distinct date line is read once.
+    days: dict[str, date | None] = {}
+    for index in candidates:
+        line = texts[index]
+        day = days[line] if line in days else days.setdefault(line, _date_of(line, options))
+        if day is _NO_DAY:
+            return None
+        if day is not None:
+            dated.append((index, day))
+        elif looks_like_date(line, extra_months=options.extra_months):
+            return None
+    if not dated or any(texts[dated[-1][0] + 1 :]):
+        return None
+    records: list[_Read] = []
+    start = 0
+    for index, day in dated:
+        chunk = texts[start:index]
+        start = index + 1
+        if not chunk:
+            return None
+        headline = chunk[0] or None
+        if headline is not None and len(chunk) > 1 and chunk[1]:
+            return None
+        body = "\n".join(chunk[1:]).strip("\n")
+        if not body and headline is None:
+            return None
+        if "\n\n\n" in body:  # several blank lines count as one
+            body = _BLANK_LINES.sub("\n\n", body)
+        records.append((headline, body, day))
+    if not options.allow_unordered and any(
+        newer[2] < older[2] for newer, older in itertools.pairwise(records)
+    ):
+        return None
+    return records
+
+
 def _assign_times_and_ids(
-    records: Sequence[_Record], *, zone: tzinfo, domain: str | None
+    records: Sequence[_Read], *, zone: tzinfo, domain: str | None
 ) -> list[NewsItem]:
     """Give each record its time and id, counting from the oldest record upwards.
 
@@ -188,23 +381,20 @@ def _assign_times_and_ids(
     same_day: Counter[date] = Counter()
     same_key: Counter[tuple[date, str]] = Counter()
     items: list[NewsItem] = []
-    for record in reversed(records):
-        assert record.day is not None  # noqa: S101 - set for every record read
-        summary = record.summary
-        if record.headline is not None:
-            title = identity = record.headline
-        else:
-            # Where a long first sentence is cut depends on its spacing: the title comes from
-            # the single-spaced text, so that respacing the body keeps the title and the id.
-            title = identity = derive_title(_single_spaced(summary))
-        midnight = datetime(record.day.year, record.day.month, record.day.day, tzinfo=zone)
-        published = midnight + timedelta(seconds=same_day[record.day])
-        same_day[record.day] += 1
-        key = (record.day, _normalised_key(identity))
+    for headline, summary, day in reversed(records):
+        # Where a long first sentence is cut depends on its spacing: the title comes from
+        # the single-spaced text, so that respacing the body keeps the title and the id.
+        title = headline if headline is not None else derive_title(_single_spaced(summary))
+        earlier = same_day[day]
+        same_day[day] = earlier + 1
+        published = datetime(day.year, day.month, day.day, tzinfo=zone)
+        if earlier:
+            published += timedelta(seconds=earlier)
+        key = (day, _normalised_key(title))
         same_key[key] += 1
         items.append(
             NewsItem(
-                id=_make_id(record.day, identity, same_key[key], domain),
+                id=_make_id(day, key[1], same_key[key], domain),
                 title=title,
                 summary=summary,
                 published=published,
@@ -222,6 +412,8 @@ def parse_bulletin(
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
     source: str | None = None,
+    allow_unordered: bool = False,
+    allow_empty: bool = False,
 ) -> list[NewsItem]:
     """Parse bulletin text into items, newest first, in the bulletin's order.
 
@@ -229,18 +421,32 @@ def parse_bulletin(
     ``urn:uuid:`` URIs); *tz* is the time zone of the dates; *dayfirst* reads
     ``01.02.2020`` as 1 February; *month_names* maps extra month names to their
     numbers (English and Russian are built in); *source* names the text in
-    error messages.
+    error messages. Dates out of newest-first order are a problem unless
+    *allow_unordered*; a bulletin without records is one unless *allow_empty*.
 
     Raises :class:`BulletinError` listing every problem found.
     """
     # Arguments are checked before the text, so a wrong option is not hidden by its problems.
-    zone, domain, extra_months = _zone(tz), _feed_domain(feed_url), month_table(month_names)
-    records, problems = _read_records(
-        _split_lines(text), source=source, dayfirst=dayfirst, extra_months=extra_months
+    zone, domain = _zone(tz), _feed_domain(feed_url)
+    options = _Options(
+        dayfirst=dayfirst,
+        extra_months=month_table(month_names),
+        allow_unordered=allow_unordered,
+        allow_empty=allow_empty,
     )
-    if problems:
-        raise BulletinError(tuple(problems))
-    return _assign_times_and_ids(records, zone=zone, domain=domain)
+    text = _normalised(text)
+    read = _read_well_formed(text, options)
+    if read is None:
+        records, problems = _read_records(
+            text.split("\n"),
+            source=source,
+            options=options,
+            check_characters=_lines_to_check(text),
+        )
+        if problems:
+            raise BulletinError(tuple(problems))
+        read = [(record.headline, record.summary, record.day) for record in records]  # type: ignore[misc]
+    return _assign_times_and_ids(read, zone=zone, domain=domain)
 
 
 def load_bulletin(
@@ -251,13 +457,19 @@ def load_bulletin(
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
     max_bytes: int | None = None,
+    allow_unordered: bool = False,
+    allow_empty: bool = False,
 ) -> list[NewsItem]:
-    """Read and parse a bulletin file (UTF-8, with or without BOM).
+    """Read and parse a bulletin file (UTF-8, with or without BOM), as :func:`parse_bulletin`.
 
     With *max_bytes*, a longer file is a problem on the line where it goes past them,
-    found after reading no more than that.
+    found after reading no more than that. A file that cannot be read (missing, a folder,
+    not readable) raises :class:`InputError` naming it.
     """
-    data, longer = read_capped(path, max_bytes)
+    try:
+        data, longer = read_capped(path, max_bytes)
+    except OSError as exc:
+        raise InputError.from_os_error(str(path), exc) from exc
     if longer:
         problem = Problem(
             source=str(path),
@@ -272,6 +484,8 @@ def load_bulletin(
         tz=tz,
         dayfirst=dayfirst,
         month_names=month_names,
+        allow_unordered=allow_unordered,
+        allow_empty=allow_empty,
     )
 
 
@@ -283,6 +497,8 @@ def decode_bulletin(
     tz: str | tzinfo = "UTC",
     dayfirst: bool = True,
     month_names: Mapping[str, int] | None = None,
+    allow_unordered: bool = False,
+    allow_empty: bool = False,
 ) -> list[NewsItem]:
     """Parse a bulletin's bytes, as read from *source*; bytes that are not UTF-8 are a problem."""
     try:
@@ -295,7 +511,14 @@ def decode_bulletin(
         )
         raise BulletinError((problem,)) from exc
     return parse_bulletin(
-        text, feed_url=feed_url, tz=tz, dayfirst=dayfirst, month_names=month_names, source=source
+        text,
+        feed_url=feed_url,
+        tz=tz,
+        dayfirst=dayfirst,
+        month_names=month_names,
+        source=source,
+        allow_unordered=allow_unordered,
+        allow_empty=allow_empty,
     )
 
 
@@ -308,19 +531,24 @@ def format_bulletin(items: Iterable[NewsItem]) -> str:
     ``parse_bulletin(format_bulletin(items)) == items`` for parsed items.
 
     Raises ``ValueError`` for an item the format cannot hold: a title or a
-    body line that would read as a date line.
+    body line that would read as a date line, or a body line that looks like a
+    mistyped date.
     """
     out: list[str] = []
     for item in items:
         written = [] if _title_is_derived(item) else [item.title]
-        lines = [*written, *(line for line in item.summary.split("\n") if line)]
-        for line in lines:
+        body = [line for line in item.summary.split("\n") if line]
+        for line in [*written, *body]:
             try:
                 is_date = read_date_line(line) is not None
             except ImpossibleDateError:
                 is_date = True
             if is_date:
                 raise ValueError(f"item {item.id}: {line!r} would be read as a date line")
+        for line in body:
+            # Where a body line is written, it may stand in a date line's place.
+            if looks_like_date(line):
+                raise ValueError(f"item {item.id}: {line!r} would be read as a mistyped date")
         if item.summary:
             # A blank line before the date, as the sample bulletin sets its records apart.
             out.extend([*written, "", item.summary, ""])

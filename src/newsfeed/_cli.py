@@ -16,7 +16,6 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -25,17 +24,30 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsfeed import __version__
-from newsfeed._aggregate import Outcome, aggregate
 from newsfeed._bulletin import load_bulletin
-from newsfeed._config import FetchSettings, load_config
-from newsfeed._errors import BulletinError, ConfigError, NewsfeedError, StateLockedError
+from newsfeed._config import Config, FetchSettings, load_config
+from newsfeed._errors import (
+    BulletinError,
+    ConfigError,
+    InputError,
+    NewsfeedError,
+    StateLockedError,
+)
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._model import Feed, FeedInfo
 from newsfeed._opml import read_opml, to_opml, to_toml_sources
-from newsfeed._page import MEDIA_TYPES, Alternate, alternates_for, to_html
+from newsfeed._page import (
+    MEDIA_TYPES,
+    Alternate,
+    alternates_for,
+    linked_to_page,
+    page_url,
+    to_html,
+)
 from newsfeed._serve import make_server
-from newsfeed._store import Store
+from newsfeed._state import read_states
+from newsfeed.aggregate import Outcome, aggregate
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -103,6 +115,14 @@ def _parser() -> argparse.ArgumentParser:
             metavar="N",
             help="the largest bulletin read, in bytes (default: %(default)s, as [fetch] max_bytes)",
         )
+        reads_bulletin.add_argument(
+            "--allow-unordered",
+            action="store_true",
+            help="accept dates out of newest-first order",
+        )
+        reads_bulletin.add_argument(
+            "--allow-empty", action="store_true", help="accept a bulletin with no records"
+        )
 
     run = commands.add_parser("aggregate", help="fetch every source and publish the combined feed")
     run.add_argument("config", metavar="CONFIG", help="the TOML configuration")
@@ -169,29 +189,46 @@ def _build(args: argparse.Namespace) -> int:
     info = _feed_info(args)
     try:
         items = load_bulletin(
-            args.bulletin, feed_url=info.feed_url, tz=args.timezone, max_bytes=args.max_bytes
+            args.bulletin,
+            feed_url=info.feed_url,
+            tz=args.timezone,
+            max_bytes=args.max_bytes,
+            allow_unordered=args.allow_unordered,
+            allow_empty=args.allow_empty,
         )
     except ValueError as exc:
         if isinstance(exc, BulletinError):
             raise
         raise _UsageError(str(exc)) from exc
-    feed = Feed(info=info, items=tuple(items))
     kind = _format_for(args.output, args.format)
+    if args.html is None:
+        _write_output(args.output, EXPORTERS[kind](Feed(info=info, items=tuple(items))))
+        return EXIT_OK
+    page = Path(args.html)
+    # The feed lies beside the page when it goes to stdout; --link stands for the folder
+    # the feed is served from when there is no --feed-url.
+    feed_file = page if args.output == "-" else Path(args.output)
+    page_at = page_url(page, feed=feed_file, feed_url=info.feed_url or info.link)
+    feed = Feed(info=info, items=tuple(linked_to_page(items, page_at)))
     _write_output(args.output, EXPORTERS[kind](feed))
-    if args.html is not None:
-        page = Path(args.html)
-        if args.output != "-":
-            links = alternates_for(page, [(Path(args.output), kind)])
-        elif info.feed_url is not None:
-            links = [Alternate(media_type=MEDIA_TYPES[kind], href=info.feed_url)]
-        else:
-            links = []
-        write_atomic(page, to_html(feed, links))
+    # Feed readers are pointed at the feed's public URL; a relative link only without one.
+    if info.feed_url is not None:
+        links = [Alternate(media_type=MEDIA_TYPES[kind], href=info.feed_url)]
+    elif args.output != "-":
+        links = alternates_for(page, [(feed_file, kind)])
+    else:
+        links = []
+    write_atomic(page, to_html(feed, links))
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    load_bulletin(args.bulletin, max_bytes=args.max_bytes)
+    load_bulletin(
+        args.bulletin,
+        max_bytes=args.max_bytes,
+        allow_unordered=args.allow_unordered,
+        allow_empty=args.allow_empty,
+    )
     return EXIT_OK
 
 
@@ -203,20 +240,30 @@ def _write_output(output: str, data: bytes) -> None:
         write_atomic(output, data)
 
 
+def _load_config(path: str) -> Config:
+    try:
+        return load_config(path)
+    except InputError as exc:
+        # A configuration that cannot be read is a wrong argument, as a wrong one is: exit 2.
+        raise ConfigError(exc.path, "", exc.reason) from exc
+
+
 def _aggregate(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = _load_config(args.config)
     show_progress = sys.stderr.isatty() and not args.quiet
 
     def progress(finished: int, total: int) -> None:
         end = "\n" if finished == total else ""
         print(f"\rfetching {finished}/{total}", end=end, file=sys.stderr, flush=True)
 
-    try:
-        report = aggregate(config, progress=progress if show_progress else None)
-    except sqlite3.Error as exc:
-        return _state_unusable(config.output.state, exc)
+    # A state that cannot be used is a StateError, reported as every NewsfeedError is.
+    report = aggregate(config, progress=progress if show_progress else None)
     for source in report.sources:
-        plain = source.outcome is Outcome.OK and not source.warnings and not source.skipped_entries
+        plain = (
+            source.outcome in {Outcome.OK, Outcome.NOT_MODIFIED}
+            and not source.warnings
+            and not source.skipped_entries
+        )
         if source.failed or (not args.quiet and not plain):
             print(source, file=sys.stderr)
     failed_pings = [ping for ping in report.pings if not ping.ok]
@@ -240,21 +287,9 @@ def _aggregate(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if report.all_failed else EXIT_OK
 
 
-def _state_unusable(path: Path, exc: sqlite3.Error) -> int:
-    # Not a traceback: a damaged or foreign file at the state path is the user's to fix.
-    print(f"newsfeed: {path}: the state database cannot be used: {exc}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def _sources(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    states = {}
-    if config.output.state.exists():
-        try:
-            with Store.read_only(config.output.state) as store:
-                states = {state.key: state for state in store.sources()}
-        except sqlite3.Error as exc:
-            return _state_unusable(config.output.state, exc)
+    config = _load_config(args.config)
+    states = read_states(config.output.state)
     now = datetime.now(UTC)
     rows = [("NAME", "URL", "LAST FETCH", "STATUS", "ITEMS", "NEXT TRY", "LAST ERROR")]
     for source in config.sources:
@@ -267,7 +302,7 @@ def _sources(args: argparse.Namespace) -> int:
                 source.name,
                 (state.url if state and state.url else source.location),
                 fetched.strftime("%Y-%m-%d %H:%M") if fetched else "never",
-                (state.status or "-") if state else "-",
+                state.status.value if state and state.status else "-",
                 str(state.items) if state else "0",
                 waits_until.strftime("%Y-%m-%d %H:%M:%S")
                 if waits_until and waits_until > now
@@ -284,7 +319,7 @@ def _sources(args: argparse.Namespace) -> int:
 
 def _opml(args: argparse.Namespace) -> int:
     if args.opml_command == "export":
-        _write_output(args.output, to_opml(load_config(args.config)))
+        _write_output(args.output, to_opml(_load_config(args.config)))
         return EXIT_OK
     found, skipped = read_opml(Path(args.file).read_bytes(), source=args.file)
     for reason in skipped:
@@ -334,10 +369,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"newsfeed: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ConfigError as exc:
+        for mistake in exc.problems:
+            print(f"newsfeed: {mistake}", file=sys.stderr)
+        return EXIT_USAGE
     except (NewsfeedError, OSError) as exc:
         print(f"newsfeed: {_describe(exc)}", file=sys.stderr)
-        if isinstance(exc, ConfigError):
-            return EXIT_USAGE
         return EXIT_LOCKED if isinstance(exc, StateLockedError) else EXIT_BAD_INPUT
 
 

@@ -9,19 +9,22 @@ paths are relative to the configuration file. Every mistake is a
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsfeed._errors import ConfigError
+from newsfeed._errors import ConfigError, InputError
 from newsfeed._model import FeedInfo
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 class SourceKind(Enum):
@@ -44,6 +47,10 @@ class SourceConfig:
     location: str
     #: Time zone of a bulletin's dates.
     timezone: str = "UTC"
+    #: Whether a bulletin's dates may be out of newest-first order.
+    allow_unordered: bool = False
+    #: Whether a bulletin may hold no records.
+    allow_empty: bool = False
 
     @property
     def key(self) -> str:
@@ -123,9 +130,9 @@ class OutputConfig:
     json: Path | None = None
     #: A web page of the items, with autodiscovery links to the feeds.
     html: Path | None = None
-    #: The folder of monthly archive documents (RFC 5005), for items the feeds no longer hold.
+    #: The folder of archive pages (RFC 5005), for items the feeds no longer hold.
     archive: Path | None = None
-    #: The SQLite database that keeps sources' state and every item seen.
+    #: The SQLite database that keeps sources' state and the items seen.
     state: Path
 
 
@@ -146,21 +153,46 @@ class Config:
     output: OutputConfig
 
 
-class _Table:
-    """A TOML table read key by key, so every error names the key and unknown keys are caught."""
+class _Abandoned(Exception):  # noqa: N818 - a signal, not an error anyone sees
+    """The rest of a table cannot be read; its problems are already recorded."""
 
-    def __init__(self, path: Path, where: str, data: object) -> None:
-        self.path, self.where = path, where
+
+class _Table:
+    """A TOML table read key by key, so every error names the key and unknown keys are caught.
+
+    Problems are recorded in *problems*, so that one run reports all of them: unknown keys
+    (with the known key they are probably a typo of) and mistyped values as they are found;
+    a missing required key or a wrong value ends the reading of the table.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        where: str,
+        data: object,
+        *,
+        known: tuple[str, ...],
+        problems: list[ConfigError],
+    ) -> None:
+        self.path, self.where, self.problems = path, where, problems
         if not isinstance(data, dict):
             raise ConfigError(str(path), where, "expected a table")
         self.data: dict[str, Any] = data
-        self.used: set[str] = set()
+        name = data.get("name")
+        if "name" in known and isinstance(name, str):
+            self.where = f"{where} ({name})"
+        # A known key that an unknown one probably misspells is not reported missing as well.
+        self.misspelt: set[str] = set()
+        for key in sorted(set(data) - set(known)):
+            nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+            hint = f" (did you mean `{nearest[0]}`?)" if nearest else ""
+            self.misspelt.update(nearest)
+            self.problems.append(self.error(key, f"unknown key{hint}"))
 
     def error(self, key: str, message: str) -> ConfigError:
         return ConfigError(str(self.path), f"{self.where}.{key}" if self.where else key, message)
 
     def get(self, key: str, kind: type[_T], default: _T | None = None) -> _T | None:
-        self.used.add(key)
         if key not in self.data:
             return default
         value = self.data[key]
@@ -168,16 +200,23 @@ class _Table:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise self.error(key, f"expected {_KIND_NAMES[kind]}, not {_describe(value)}")
+            self.problems.append(
+                self.error(key, f"expected {_KIND_NAMES[kind]}, not {_describe(value)}")
+            )
+            return default
         # TOML has nan and inf; no setting means either.
         if isinstance(value, float) and not math.isfinite(value):
-            raise self.error(key, f"expected a finite number, not {value}")
+            self.problems.append(self.error(key, f"expected a finite number, not {value}"))
+            return default
         return value
 
     def require(self, key: str, kind: type[_T]) -> _T:
         value = self.get(key, kind)
         if value is None:
-            raise self.error(key, "is required")
+            # A mistyped value or a misspelt key is reported already.
+            if key not in self.data and key not in self.misspelt:
+                self.problems.append(self.error(key, "is required"))
+            raise _Abandoned
         return value
 
     def positive(self, key: str, kind: type[_T], default: _T | None) -> _T | None:
@@ -186,10 +225,18 @@ class _Table:
             raise self.error(key, f"must be greater than 0, not {value}")
         return value
 
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.error(unknown[0], "unknown key")
+
+def _read_section(
+    problems: list[ConfigError], read: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs
+) -> _T | None:
+    """What *read* gives, or ``None`` with its problem recorded: other tables are still read."""
+    try:
+        return read(*args, **kwargs)
+    except ConfigError as exc:
+        problems.append(exc)
+    except _Abandoned:
+        pass
+    return None
 
 
 _KIND_NAMES: dict[type, str] = {
@@ -198,6 +245,7 @@ _KIND_NAMES: dict[type, str] = {
     float: "a number",
     bool: "true or false",
     list: "an array",
+    dict: "a table",
 }
 
 
@@ -214,7 +262,6 @@ def _http_url(table: _Table, key: str, value: str) -> str:
 
 def _hubs(table: _Table, key: str) -> tuple[str, ...]:
     """WebSub hubs: one URL, or an array of them."""
-    table.used.add(key)
     value = table.data.get(key, [])
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list):
@@ -236,11 +283,22 @@ def _time_zone(table: _Table, key: str, value: str) -> str:
     return value
 
 
-def _source(path: Path, index: int, data: object) -> SourceConfig:
-    table = _Table(path, f"source[{index}]", data)
+_SOURCE_KEYS = (
+    "name",
+    "url",
+    "bulletin",
+    "file",
+    "timezone",
+    "allow_unordered",
+    "allow_empty",
+)
+# Keys that only a bulletin source has, with their defaults.
+_BULLETIN_ONLY = {"timezone": "UTC", "allow_unordered": False, "allow_empty": False}
+
+
+def _source(path: Path, index: int, data: object, problems: list[ConfigError]) -> SourceConfig:
+    table = _Table(path, f"source[{index}]", data, known=_SOURCE_KEYS, problems=problems)
     name = table.get("name", str)
-    if name is not None:
-        table.where = f"source[{index}] ({name})"
     given = [kind for kind in SourceKind if kind.value in table.data]
     if len(given) != 1:
         found = " and ".join(kind.value for kind in given) if given else "none"
@@ -252,14 +310,40 @@ def _source(path: Path, index: int, data: object) -> SourceConfig:
     else:
         location = str((path.parent / location).resolve())
     timezone = _time_zone(table, "timezone", table.get("timezone", str, "UTC") or "UTC")
-    if timezone != "UTC" and kind is not SourceKind.BULLETIN:
-        raise table.error("timezone", "only a bulletin source has a time zone")
-    table.finish()
-    return SourceConfig(name=name or location, kind=kind, location=location, timezone=timezone)
+    allow_unordered = table.get("allow_unordered", bool, False)
+    allow_empty = table.get("allow_empty", bool, False)
+    if kind is not SourceKind.BULLETIN:
+        for key, default in _BULLETIN_ONLY.items():
+            if table.data.get(key, default) != default:
+                raise table.error(key, f"only a bulletin source has {key}")
+    return SourceConfig(
+        name=name or location,
+        kind=kind,
+        location=location,
+        timezone=timezone,
+        allow_unordered=bool(allow_unordered),
+        allow_empty=bool(allow_empty),
+    )
 
 
-def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None, bool]:
-    table = _Table(path, "feed", data)
+_FEED_KEYS = (
+    "title",
+    "link",
+    "feed_url",
+    "description",
+    "language",
+    "author",
+    "hub",
+    "max_items",
+    "max_age_days",
+    "allow_private",
+)
+
+
+def _feed(
+    path: Path, data: object, problems: list[ConfigError]
+) -> tuple[FeedInfo, int, int | None, bool]:
+    table = _Table(path, "feed", data, known=_FEED_KEYS, problems=problems)
     title = table.require("title", str)
     feed_url = table.get("feed_url", str)
     link = table.require("link", str)
@@ -280,13 +364,17 @@ def _feed(path: Path, data: object) -> tuple[FeedInfo, int, int | None, bool]:
     max_age_days = table.positive("max_age_days", int, None)
     # Allowed unless turned off: local use (a feed on localhost) works out of the box.
     allow_private = table.get("allow_private", bool) is not False
-    table.finish()
     assert max_items is not None  # noqa: S101 - it has a default
     return info, max_items, max_age_days, allow_private
 
 
-def _fetch(path: Path, data: object, *, allow_private: bool) -> FetchSettings:
-    table = _Table(path, "fetch", data)
+_FETCH_KEYS = (*_POSITIVE_SETTINGS, *_NON_NEGATIVE_SETTINGS)
+
+
+def _fetch(
+    path: Path, data: object, problems: list[ConfigError], *, allow_private: bool
+) -> FetchSettings:
+    table = _Table(path, "fetch", data, known=_FETCH_KEYS, problems=problems)
     defaults = FetchSettings()
 
     def setting(key: str, kind: type[_T]) -> _T:
@@ -299,7 +387,7 @@ def _fetch(path: Path, data: object, *, allow_private: bool) -> FetchSettings:
             value = table.positive(key, kind, default)
         return default if value is None else value
 
-    settings = FetchSettings(
+    return FetchSettings(
         timeout=setting("timeout", float),
         max_seconds=setting("max_seconds", float),
         max_bytes=setting("max_bytes", int),
@@ -314,12 +402,13 @@ def _fetch(path: Path, data: object, *, allow_private: bool) -> FetchSettings:
         max_backoff_seconds=setting("max_backoff_seconds", float),
         allow_private=allow_private,
     )
-    table.finish()
-    return settings
 
 
-def _output(path: Path, data: object) -> OutputConfig:
-    table = _Table(path, "output", data)
+_OUTPUT_KEYS = ("rss", "atom", "json", "html", "archive", "state")
+
+
+def _output(path: Path, data: object, problems: list[ConfigError]) -> OutputConfig:
+    table = _Table(path, "output", data, known=_OUTPUT_KEYS, problems=problems)
 
     def local(key: str) -> Path | None:
         value = table.get(key, str)
@@ -328,7 +417,6 @@ def _output(path: Path, data: object) -> OutputConfig:
     rss, atom, json_path, html = local("rss"), local("atom"), local("json"), local("html")
     archive = local("archive")
     state = local("state") or (path.parent / ".newsfeed" / "state.sqlite").resolve()
-    table.finish()
     if rss is None and atom is None and json_path is None:
         raise table.error("rss", "at least one of rss, atom or json is needed")
     return OutputConfig(rss=rss, atom=atom, json=json_path, html=html, archive=archive, state=state)
@@ -338,32 +426,47 @@ def load_config(path: str | Path) -> Config:
     """Read and check an aggregator configuration file.
 
     Raises :class:`ConfigError` naming the file, the key and the source for
-    every kind of mistake: unknown keys, missing or mistyped values, a source
-    with none or two of ``url``, ``bulletin`` and ``file``.
+    every kind of mistake found, all of them at once (:attr:`ConfigError.problems`):
+    unknown keys (with the known key each probably misspells), missing or mistyped
+    values, a source with none or two of ``url``, ``bulletin`` and ``file``. A file
+    that cannot be read raises :class:`InputError`.
     """
     config_path = Path(path)
     try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        text = config_path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(str(config_path), "", exc.strerror or str(exc)) from exc
+        raise InputError.from_os_error(str(config_path), exc) from exc
+    try:
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(str(config_path), "", f"not valid TOML: {exc}") from exc
-    top = _Table(config_path, "", data)
-    info, max_items, max_age_days, allow_private = _feed(config_path, top.require("feed", dict))
-    raw_sources = top.require("source", list)
-    if not raw_sources:
-        raise top.error("source", "at least one [[source]] is needed")
-    sources = tuple(_source(config_path, index, raw) for index, raw in enumerate(raw_sources, 1))
-    keys = [source.key for source in sources]
-    for index, key in enumerate(keys, 1):
-        if keys.index(key) != index - 1:
-            raise top.error(f"source[{index}]", f"the same source as source[{keys.index(key) + 1}]")
-    fetch = _fetch(config_path, top.get("fetch", dict, {}), allow_private=allow_private)
-    output = _output(config_path, top.require("output", dict))
-    if output.archive is not None and info.feed_url is None:
+    problems: list[ConfigError] = []
+    top = _Table(
+        config_path, "", data, known=("feed", "source", "fetch", "output"), problems=problems
+    )
+    feed = _read_section(problems, lambda: _feed(config_path, top.require("feed", dict), problems))
+    sources = _sources(config_path, top, problems)
+    fetch = _read_section(
+        problems,
+        _fetch,
+        config_path,
+        top.get("fetch", dict, {}),
+        problems,
+        allow_private=feed is None or feed[3],
+    )
+    output = _read_section(
+        problems, lambda: _output(config_path, top.require("output", dict), problems)
+    )
+    if output is not None and output.archive is not None and feed and feed[0].feed_url is None:
         # Archive documents link each other and the current feed by URL.
-        raise ConfigError(str(config_path), "output.archive", "needs [feed] feed_url")
-    top.finish()
+        problems.append(ConfigError(str(config_path), "output.archive", "needs [feed] feed_url"))
+    if problems:
+        raise ConfigError.of(problems)
+    # Each is None only when a problem was recorded.
+    assert feed is not None  # noqa: S101
+    assert fetch is not None  # noqa: S101
+    assert output is not None  # noqa: S101
+    info, max_items, max_age_days, _ = feed
     return Config(
         path=config_path,
         info=info,
@@ -373,3 +476,23 @@ def load_config(path: str | Path) -> Config:
         fetch=fetch,
         output=output,
     )
+
+
+def _sources(path: Path, top: _Table, problems: list[ConfigError]) -> tuple[SourceConfig, ...]:
+    raw_sources = _read_section(problems, top.require, "source", list)
+    if raw_sources is None:
+        return ()
+    if not raw_sources:
+        problems.append(top.error("source", "at least one [[source]] is needed"))
+    first_of: dict[str, int] = {}
+    sources: list[SourceConfig] = []
+    for index, raw in enumerate(raw_sources, 1):
+        source = _read_section(problems, _source, path, index, raw, problems)
+        if source is None:
+            continue
+        if source.key in first_of:
+            message = f"the same source as source[{first_of[source.key]}]"
+            problems.append(top.error(f"source[{index}]", message))
+        first_of.setdefault(source.key, index)
+        sources.append(source)
+    return tuple(sources)

@@ -62,6 +62,42 @@ _NAMED = re.compile(
 _LAST_LETTERS = frozenset("гГаА")
 
 
+# A line of a date's shape that is not a date (docs/bulletin-format.md, "Lines that look like
+# dates"): a day, a word in a month's place and a year, or numbers, in the orders dates are
+# written, with any spacing and separators between them, digits mistyped as the letters O, o,
+# I or l, and a year of two to five digits; or a day and a month name without the year, or a
+# month name and a year without the day. Only lines this short are looked at.
+_SHAPED_LENGTH = 40
+_DIGITISH = r"[\dOoIl]"
+_DAYISH = rf"(?:\d{_DIGITISH}?|[OoIl]\d)(?:st|nd|rd|th)?\.?"
+_YEARISH = rf"(?=[OoIl]*\d){_DIGITISH}{{2,5}}"
+_SEPARATORS = r"[\s,./-]+"
+_MONTHISH = r"(?P<word>[^\W\d_]+)\.?"
+_ENDING = r"(?:\s*г\.?|\s+года)?[.,]?"
+_SHAPED = re.compile(
+    r"(?:(?P<weekday>[^\W\d_]+)\.?,?\s+)?"
+    rf"(?:{_DAYISH}(?:\s+of)?[\s,./-]*{_MONTHISH}(?P<year1>{_SEPARATORS}{_YEARISH})?"
+    rf"|{_MONTHISH.replace('word', 'word2')}[\s,./-]*"
+    rf"(?:{_DAYISH}(?P<year2>{_SEPARATORS}{_YEARISH})?|{_YEARISH})"
+    rf"|(?P<numbers>{_DAYISH}{_SEPARATORS}{_DAYISH}{_SEPARATORS}{_YEARISH}"
+    rf"|{_YEARISH}{_SEPARATORS}{_DAYISH}{_SEPARATORS}{_DAYISH}))"
+    rf"{_ENDING}",
+    re.IGNORECASE,
+)
+# A date line may have been written with its day of the week before it.
+_WEEKDAYS = frozenset(
+    (
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"),
+        *("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"),
+        *("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
+    )
+)
+# Fuzzy matching of a month name needs a word this long, when the line lacks its year or day:
+# "Act 2" is not "oct 2", but "Jnue 10" is "June 10".
+_FUZZY_SHORT_LINE = 4
+
+
 def format_date_line(day: date) -> str:
     """A date line as the sample bulletin writes it: ``18 june 2020``."""
     return f"{day.day} {_ENGLISH[day.month - 1][0]} {day.year}"
@@ -87,6 +123,54 @@ def month_table(month_names: Mapping[str, int] | None) -> frozenset[tuple[str, i
         if not name.strip() or not name.replace(".", "").isalpha():
             raise ValueError(f"month_names: {name!r} is not a word")
     return frozenset((name.casefold().rstrip("."), number) for name, number in month_names.items())
+
+
+def _one_edit_apart(word: str, name: str) -> bool:
+    """Whether one letter added, dropped, changed, or two neighbours swapped, make *word* *name*."""
+    if len(word) == len(name):
+        differ = [index for index, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
+        if len(differ) == 1:
+            return True
+        return (
+            len(differ) == 2  # noqa: PLR2004 - a swap changes two places
+            and differ[1] == differ[0] + 1
+            and word[differ[0]] == name[differ[1]]
+            and word[differ[1]] == name[differ[0]]
+        )
+    shorter, longer = sorted((word, name), key=len)
+    if len(longer) - len(shorter) != 1:
+        return False
+    return any(longer[:index] + longer[index + 1 :] == shorter for index in range(len(longer)))
+
+
+def _month_like(word: str, extra_months: frozenset[tuple[str, int]], *, fuzzy: bool) -> bool:
+    name = word.casefold()
+    months = _months(extra_months)
+    if name in months:
+        return True
+    return fuzzy and any(_one_edit_apart(name, known) for known in months)
+
+
+def looks_like_date(line: str, *, extra_months: frozenset[tuple[str, int]] = frozenset()) -> bool:
+    """Whether a stripped line that is not a date line has the shape of a mistyped date.
+
+    ``Juen 10, 2020``, ``10 jnue 2020``, ``June 10 ,2020``, ``10 June 202``, ``10.06.20200``,
+    ``June 10, 2O20`` and ``10 june`` do; ``Forum 2020, 12:00``, ``Act 2``, ``Euro 2020`` and
+    any longer sentence do not. Whether such a line is an error depends on where it stands
+    (the bulletin parser decides).
+    """
+    if len(line) > _SHAPED_LENGTH:
+        return False
+    shaped = _SHAPED.fullmatch(line)
+    if shaped is None:
+        return False
+    if shaped["weekday"] is not None and shaped["weekday"].casefold() not in _WEEKDAYS:
+        return False
+    if shaped["numbers"] is not None:
+        return True
+    word = shaped["word"] or shaped["word2"]
+    complete = shaped["year1"] is not None or shaped["year2"] is not None
+    return _month_like(word, extra_months, fuzzy=complete or len(word) >= _FUZZY_SHORT_LINE)
 
 
 def read_date_line(

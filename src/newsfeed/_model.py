@@ -194,7 +194,21 @@ def _check_aware(owner: str, name: str, value: datetime | None) -> datetime | No
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(f"{owner}.{name} must be timezone-aware: {value.isoformat()}")
     # Every feed format carries whole seconds, so a finer value could not be read back.
-    return value.replace(microsecond=0)
+    return value.replace(microsecond=0) if value.microsecond else value
+
+
+def _is_empty_tuple(value: object) -> bool:
+    return type(value) is tuple and not value
+
+
+def _is_plain(item: NewsItem) -> bool:
+    """Whether *item* has no body HTML, enclosures, image or authors: nothing to check there."""
+    return (
+        item.content_html == ""
+        and item.image is None
+        and _is_empty_tuple(item.enclosures)
+        and _is_empty_tuple(item.authors)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -343,6 +357,9 @@ class NewsItem:
             )
         object.__setattr__(self, "updated", updated)
         _check_url("NewsItem", "link", self.link)
+        # Most items (every bulletin record) leave the rest as it was: empty, and valid.
+        if _is_empty_tuple(self.categories) and self.source is None and _is_plain(self):
+            return
         categories = _as_tuple("NewsItem", "categories", self.categories)
         for category in categories:
             if not isinstance(category, str):

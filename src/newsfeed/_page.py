@@ -7,13 +7,14 @@ runs no script; item text is always escaped, and only http(s) links become links
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from newsfeed._dates import format_date_line
 from newsfeed._model import Enclosure, Feed, NewsItem
@@ -71,11 +72,37 @@ def alternates_for(page: Path, feeds: Iterable[tuple[Path, str]]) -> list[Altern
     file, never as a ``javascript:`` URL, and ``#`` or ``?`` in a name stay part of it.
     """
     return [
-        Alternate(
-            media_type=MEDIA_TYPES[kind],
-            href=quote(os.path.relpath(path, page.parent).replace(os.sep, "/")),
-        )
+        Alternate(media_type=MEDIA_TYPES[kind], href=_relative_url(path, page.parent))
         for path, kind in feeds
+    ]
+
+
+def _relative_url(path: Path, folder: Path) -> str:
+    return quote(os.path.relpath(path, folder).replace(os.sep, "/"))
+
+
+def page_url(page: Path, *, feed: Path, feed_url: str) -> str:
+    """The URL *page* is served at, when the file *feed* is served at *feed_url*.
+
+    The page is served as it lies beside the feed on disk, as the aggregator's outputs are.
+    """
+    return urljoin(feed_url, _relative_url(page, feed.parent))
+
+
+def item_anchor(item_id: str) -> str:
+    """The ``id`` of an item's place on the page, from its id alone.
+
+    Stable across rebuilds, whatever the item's position; a valid HTML id and URL fragment
+    whatever characters the item id holds.
+    """
+    return "item-" + hashlib.sha256(item_id.encode()).hexdigest()[:16]
+
+
+def linked_to_page(items: Iterable[NewsItem], url: str) -> list[NewsItem]:
+    """*items*, each without a link of its own linked to its anchor on the page at *url*."""
+    return [
+        item if item.link is not None else replace(item, link=f"{url}#{item_anchor(item.id)}")
+        for item in items
     ]
 
 
@@ -91,6 +118,7 @@ def _item_view(item: NewsItem) -> dict[str, Any]:
     import markupsafe  # noqa: PLC0415
 
     return {
+        "anchor": item_anchor(item.id),
         "title": item.title,
         "href": safe_href(item.link),
         "datetime": item.published.isoformat(),
@@ -136,19 +164,31 @@ def _size(length: int | None) -> str | None:
     return f"{length / _KILO / _KILO:.1f} MB"
 
 
-def to_html(feed: Feed, alternates: Sequence[Alternate] = ()) -> bytes:
-    """The feed as an HTML page, UTF-8 encoded; deterministic like the feeds."""
+def to_html(
+    feed: Feed, alternates: Sequence[Alternate] = (), archives: Sequence[Alternate] = ()
+) -> bytes:
+    """The feed as an HTML page, UTF-8 encoded; deterministic like the feeds.
+
+    *archives* are the newest archive documents (RFC 5005) of each feed, holding the
+    items older than the page's: each links back to the one before it.
+    """
     template = _environment().get_template("index.html.jinja")
-    views = [
-        {
-            "media_type": alternate.media_type,
-            "href": alternate.href,
-            "label": _LABELS.get(alternate.media_type, alternate.media_type),
-            "title": f"{feed.info.title} ({_LABELS.get(alternate.media_type, 'feed')})",
-        }
-        for alternate in alternates
-    ]
+
+    def views(links: Sequence[Alternate]) -> list[dict[str, str]]:
+        return [
+            {
+                "media_type": alternate.media_type,
+                "href": alternate.href,
+                "label": _LABELS.get(alternate.media_type, alternate.media_type),
+                "title": f"{feed.info.title} ({_LABELS.get(alternate.media_type, 'feed')})",
+            }
+            for alternate in links
+        ]
+
     page = template.render(
-        info=feed.info, alternates=views, items=[_item_view(i) for i in feed.items]
+        info=feed.info,
+        alternates=views(alternates),
+        archives=views(archives),
+        items=[_item_view(i) for i in feed.items],
     )
     return page.encode()

@@ -1,74 +1,112 @@
-"""The aggregator's state: one SQLite file (WAL) with each source's fetch state and items seen.
+"""The aggregator's state in one SQLite file (WAL): the :class:`~newsfeed._state.State` backend.
 
 Each source's outcome is saved in one transaction, so a crash or kill at any
 moment leaves the database consistent: every source either has its old state
 and items or its new ones. A lock file beside the database keeps two
-overlapping runs from both writing.
+overlapping runs from both writing: it is the lease of every source at once.
+Every ``sqlite3.Error`` becomes a :class:`~newsfeed.StateError`.
+
+Commits do not wait for the disk (WAL with ``synchronous=NORMAL``): a power loss
+may undo the last transactions, never half of one. :meth:`Store.sync` makes
+everything saved durable, and a run calls it before it publishes, so what a
+feed shows is never lost from the state; a run undone by a power loss before
+that point is as if it had not run. An fsync per source cost more than the
+fetch itself in runs of many sources (docs/performance.md).
+
+The schema carries its version in ``PRAGMA user_version``; :data:`_MIGRATIONS`
+brings an older file up to date, one version per transaction.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from newsfeed._errors import StateLockedError
+from newsfeed._errors import StateError, StateLockedError
 from newsfeed._model import Enclosure, NewsItem, Person, Source
+from newsfeed._state import Outcome, Page, SourceState
 
-_SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS source (
-    key TEXT PRIMARY KEY,          -- the source as configured: kind and location
-    url TEXT,                      -- the URL in use, after permanent redirects
-    etag TEXT,
-    last_modified TEXT,
-    content_hash TEXT,             -- of a local file, to notice it has not changed
-    title TEXT,
-    status TEXT,                   -- the last outcome
-    error TEXT,                    -- the last error, until a fetch succeeds
-    last_fetched TEXT,
-    next_fetch TEXT,               -- not fetched before this time (Retry-After, backoff)
-    failures INTEGER NOT NULL DEFAULT 0,
-    gone INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS item (
-    source_key TEXT NOT NULL REFERENCES source(key),
-    id TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    published TEXT NOT NULL,       -- UTC ISO 8601, so text order is time order
-    data TEXT NOT NULL,            -- the NewsItem as JSON
-    PRIMARY KEY (source_key, id)
-);
-CREATE INDEX IF NOT EXISTS item_published ON item (published);
-"""
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceState:
-    """What the state database knows about one source."""
+def _version_1(db: sqlite3.Connection) -> None:
+    """Release 0.1.0: sources' fetch state, and every item seen."""
+    db.execute(
+        "CREATE TABLE source (key TEXT PRIMARY KEY, url TEXT, etag TEXT, last_modified TEXT,"
+        " content_hash TEXT, title TEXT, status TEXT, error TEXT, last_fetched TEXT,"
+        " next_fetch TEXT, failures INTEGER NOT NULL DEFAULT 0, gone INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute(
+        "CREATE TABLE item (source_key TEXT NOT NULL REFERENCES source(key), id TEXT NOT NULL,"
+        " first_seen TEXT NOT NULL,"
+        " published TEXT NOT NULL,"  # UTC ISO 8601, so text order is time order
+        " data TEXT NOT NULL,"  # the NewsItem as JSON (item_to_json)
+        " PRIMARY KEY (source_key, id))"
+    )
+    db.execute("CREATE INDEX item_published ON item (published)")
 
-    key: str
-    url: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    content_hash: str | None = None
-    title: str | None = None
-    status: str | None = None
-    error: str | None = None
-    last_fetched: datetime | None = None
-    next_fetch: datetime | None = None
-    failures: int = 0
-    gone: bool = False
-    #: How many items of this source are stored.
-    items: int = 0
+
+# The outcomes as release 0.2.0 knows them, with their codes: fixed here, as a migration is.
+_OUTCOME_CODES = (
+    (1, "ok"),
+    (2, "not modified"),
+    (3, "moved"),
+    (4, "gone"),
+    (5, "deferred"),
+    (6, "error"),
+)
+
+
+def _version_2(db: sqlite3.Connection) -> None:
+    """Outcomes as codes of a table; the publication (entries, archive pages); a key-value table.
+
+    Every item stored before is unpublished (``pending``): the first run after the
+    migration gives each its entry, oldest first.
+    """
+    db.execute("CREATE TABLE outcome (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+    db.executemany("INSERT INTO outcome (code, name) VALUES (?, ?)", _OUTCOME_CODES)
+    db.execute("ALTER TABLE source ADD COLUMN outcome INTEGER REFERENCES outcome(code)")
+    db.execute("UPDATE source SET outcome = (SELECT code FROM outcome WHERE name = source.status)")
+    db.execute("ALTER TABLE source DROP COLUMN status")
+    db.execute("ALTER TABLE item ADD COLUMN pending INTEGER NOT NULL DEFAULT 1")
+    db.execute("CREATE INDEX item_pending ON item (source_key) WHERE pending")
+    db.execute("CREATE INDEX item_id ON item (id)")
+    db.execute("CREATE INDEX item_source_published ON item (source_key, published)")
+    # One row per item shown: seq is its place in publication order, page its archive
+    # page (0: an archive of release 0.1.0; NULL: the current document).
+    db.execute(
+        "CREATE TABLE entry (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " source_key TEXT NOT NULL, id TEXT NOT NULL, link TEXT, published TEXT NOT NULL,"
+        " page INTEGER,"
+        " FOREIGN KEY (source_key, id) REFERENCES item (source_key, id) ON DELETE CASCADE)"
+    )
+    db.execute("CREATE UNIQUE INDEX entry_id ON entry (id)")
+    db.execute("CREATE UNIQUE INDEX entry_link ON entry (link) WHERE link IS NOT NULL")
+    db.execute("CREATE INDEX entry_item ON entry (source_key, id)")
+    db.execute("CREATE INDEX entry_current ON entry (published DESC, id) WHERE page IS NULL")
+    db.execute("CREATE INDEX entry_unarchived ON entry (seq) WHERE page IS NULL")
+    db.execute("CREATE INDEX entry_page ON entry (page) WHERE page IS NOT NULL")
+    db.execute("CREATE TABLE setting (name TEXT PRIMARY KEY, value) WITHOUT ROWID")
+    db.execute("INSERT INTO setting (name, value) VALUES ('generation', 0)")
+
+
+#: Step *n* brings a database from version *n* to *n* + 1.
+_MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_version_1, _version_2)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+_OUTCOMES = {code: Outcome(name) for code, name in _OUTCOME_CODES}
+_CODES = {outcome: code for code, outcome in _OUTCOMES.items()}
 
 
 def _time(value: datetime | None) -> str | None:
@@ -146,45 +184,70 @@ def item_from_json(text: str) -> NewsItem:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredItem:
-    """An item as kept in the state, with the source it came from."""
+def _guarded(
+    method: Callable[Concatenate[Store, _P], _R],
+) -> Callable[Concatenate[Store, _P], _R]:
+    """The method, with SQLite's errors raised as :class:`StateError` naming the file."""
 
+    @functools.wraps(method)
+    def guarded(self: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StateError(str(self.path), str(exc)) from exc
+
+    return guarded
+
+
+_SOURCE_COLUMNS = (
+    "key, url, etag, last_modified, content_hash, title, outcome, error,"
+    " last_fetched, next_fetch, failures, gone"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """An unpublished item, as :meth:`Store.publish` weighs it."""
+
+    rank: int
     source_key: str
-    first_seen: datetime
-    item: NewsItem
+    id: str
+    link: str | None
+    published: str
 
 
 class Store:
-    """The state database of one aggregator configuration."""
+    """The state database of one aggregator configuration (implements ``State``)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, read_only: bool) -> None:
         self._db = connection
+        #: The database file, named by every error.
+        self.path = path
+        if read_only:
+            self._check_version(read_only=True)
+        else:
+            self._prepare()
 
     @classmethod
     @contextmanager
     def open(cls, path: Path) -> Iterator[Store]:
-        """Lock and open (creating if needed) the state database at *path*.
+        """Lock and open (creating or migrating if needed) the state database at *path*.
 
-        Raises :class:`StateLockedError` while another run holds it.
+        Raises :class:`StateLockedError` while another run holds it, and
+        :class:`StateError` when the file cannot be used.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = path.with_name(path.name + ".lock")
-        lock = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StateError(str(path), exc.strerror or str(exc)) from exc
         try:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise StateLockedError(str(path)) from exc
-            connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-            try:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA foreign_keys=ON")
-                store = cls(connection)
-                store._migrate()
+            with cls._connected(path, read_only=False) as store:
                 yield store
-            finally:
-                connection.close()
         finally:
             os.close(lock)  # closing the descriptor releases the lock
 
@@ -192,11 +255,33 @@ class Store:
     @contextmanager
     def read_only(cls, path: Path) -> Iterator[Store]:
         """Open the state for reading, beside a run that may be writing it."""
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+        with cls._connected(path, read_only=True) as store:
+            yield store
+
+    @classmethod
+    @contextmanager
+    def _connected(cls, path: Path, *, read_only: bool) -> Iterator[Store]:
+        uri = f"{path.as_uri()}?mode={'ro' if read_only else 'rwc'}"
         try:
-            yield cls(connection)
+            connection = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+        except sqlite3.Error as exc:
+            raise StateError(str(path), str(exc)) from exc
+        try:
+            yield cls(connection, path, read_only=read_only)
         finally:
             connection.close()
+
+    @_guarded
+    def _prepare(self) -> None:
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # see the module's docstring
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @_guarded
+    def sync(self) -> None:
+        # A checkpoint syncs the log, copies it into the database file and syncs that.
+        self._db.execute("PRAGMA wal_checkpoint(FULL)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -208,36 +293,77 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
-    def _migrate(self) -> None:
-        with self._transaction() as db:
-            (version,) = db.execute("PRAGMA user_version").fetchone()
-            if version == 0:
-                # executescript() would commit first: the statements run one by one instead.
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+    def _version(self) -> int:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if (
+            version == 0
+            and self._db.execute(
+                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'source'"
+            ).fetchone()
+        ):
+            # Release 0.1.0's tables without its version: a database restored from a dump
+            # (.dump does not carry user_version).
+            return 1
+        return int(version)
 
+    @_guarded
+    def _check_version(self, *, read_only: bool = False) -> None:
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                str(self.path),
+                f"written by a newer newsfeed (schema {version}; this one knows {SCHEMA_VERSION})",
+            )
+        if read_only and version < SCHEMA_VERSION:
+            raise StateError(
+                str(self.path),
+                f"written by an older newsfeed (schema {version}):"
+                " the next `newsfeed aggregate` run migrates it",
+            )
+
+    def _migrate(self) -> None:
+        self._check_version()
+        while True:
+            # Each step in its own transaction: a crash between two leaves a database
+            # at one version or the next, never half-way.
+            with self._transaction() as db:
+                version = self._version()
+                if version >= SCHEMA_VERSION:
+                    return
+                _MIGRATIONS[version](db)
+                db.execute(f"PRAGMA user_version = {version + 1}")
+
+    @_guarded
     def source(self, key: str) -> SourceState:
-        """The stored state of a source; a blank state for one never seen."""
         row = self._db.execute(
-            "SELECT key, url, etag, last_modified, content_hash, title, status, error,"
-            " last_fetched, next_fetch, failures, gone,"
-            " (SELECT count(*) FROM item WHERE source_key = source.key)"
-            " FROM source WHERE key = ?",
+            f"SELECT {_SOURCE_COLUMNS} FROM source WHERE key = ?",  # noqa: S608 - constant columns
             (key,),
         ).fetchone()
         return SourceState(key=key) if row is None else _state(row)
 
+    @_guarded
     def sources(self) -> list[SourceState]:
         rows = self._db.execute(
-            "SELECT key, url, etag, last_modified, content_hash, title, status, error,"
-            " last_fetched, next_fetch, failures, gone,"
+            f"SELECT {_SOURCE_COLUMNS},"  # noqa: S608 - constant columns
             " (SELECT count(*) FROM item WHERE source_key = source.key)"
             " FROM source ORDER BY key"
         ).fetchall()
         return [_state(row) for row in rows]
 
+    @_guarded
+    def lease(self, keys: Sequence[str], *, now: datetime, until: datetime) -> list[SourceState]:
+        # The lock file is the lease of every source until the run ends: *until* is not kept.
+        del until
+        waiting = {
+            key
+            for (key,) in self._db.execute(
+                "SELECT key FROM source WHERE gone OR next_fetch > ?", (_time(now),)
+            )
+        }
+        due = [key for key in keys if key not in waiting]
+        return [self.source(key) for key in due]
+
+    @_guarded
     def save(
         self,
         state: SourceState,
@@ -245,23 +371,18 @@ class Store:
         *,
         now: datetime,
         undated: Iterable[str] = (),
+        oldest: datetime | None = None,
+        keep: int | None = None,
     ) -> int:
-        """Save a source's new state and items in one transaction; return how many items are new.
-
-        An item already stored is replaced when it changed, unless the stored
-        version is more recent. Items the source no longer lists are kept.
-        For items in *undated* (the source gave no date), the stored date is kept.
-        """
         undated_ids = set(undated)
-        new = 0
+        new = changed = 0
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO source (key, url, etag, last_modified, content_hash, title, status,"
-                " error, last_fetched, next_fetch, failures, gone)"
+                f"INSERT INTO source ({_SOURCE_COLUMNS})"  # noqa: S608 - constant columns
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET url = excluded.url, etag = excluded.etag,"
                 " last_modified = excluded.last_modified, content_hash = excluded.content_hash,"
-                " title = excluded.title, status = excluded.status, error = excluded.error,"
+                " title = excluded.title, outcome = excluded.outcome, error = excluded.error,"
                 " last_fetched = excluded.last_fetched, next_fetch = excluded.next_fetch,"
                 " failures = excluded.failures, gone = excluded.gone",
                 (
@@ -271,7 +392,7 @@ class Store:
                     state.last_modified,
                     state.content_hash,
                     state.title,
-                    state.status,
+                    None if state.status is None else _CODES[state.status],
                     state.error,
                     _time(state.last_fetched),
                     _time(state.next_fetch),
@@ -280,6 +401,8 @@ class Store:
                 ),
             )
             for item in items:
+                if oldest is not None and item.published < oldest:
+                    continue  # no document shows it: kept out, as retention would prune it
                 row = db.execute(
                     "SELECT data FROM item WHERE source_key = ? AND id = ?", (state.key, item.id)
                 ).fetchone()
@@ -296,29 +419,204 @@ class Store:
                 if item.id in undated_ids:
                     fresh = replace(item, published=stored.published)
                 if fresh != stored and fresh.last_changed >= stored.last_changed:
+                    changed += 1
+                    published = _time(fresh.published)
                     db.execute(
                         "UPDATE item SET published = ?, data = ? WHERE source_key = ? AND id = ?",
-                        (_time(fresh.published), item_to_json(fresh), state.key, item.id),
+                        (published, item_to_json(fresh), state.key, item.id),
                     )
+                    db.execute(
+                        "UPDATE entry SET published = ? WHERE source_key = ? AND id = ?",
+                        (published, state.key, item.id),
+                    )
+            if new and keep is not None:
+                db.execute(
+                    "DELETE FROM item WHERE source_key = ? AND id IN (SELECT id FROM item"
+                    " WHERE source_key = ? ORDER BY published DESC, id LIMIT -1 OFFSET ?)",
+                    (state.key, state.key, keep),
+                )
+            if new or changed:
+                self._bump(db)
         return new
 
-    def items(self, source_keys: Sequence[str]) -> list[StoredItem]:
-        """Every stored item of the given sources."""
-        marks = ",".join("?" * len(source_keys))
-        rows = self._db.execute(
-            f"SELECT source_key, first_seen, data FROM item WHERE source_key IN ({marks})",  # noqa: S608 - only placeholders are interpolated
-            tuple(source_keys),
-        ).fetchall()
-        return [
-            StoredItem(
-                source_key=key, first_seen=datetime.fromisoformat(seen), item=item_from_json(data)
+    @staticmethod
+    def _bump(db: sqlite3.Connection) -> None:
+        db.execute("UPDATE setting SET value = value + 1 WHERE name = 'generation'")
+
+    @_guarded
+    def generation(self) -> int:
+        (value,) = self._db.execute(
+            "SELECT value FROM setting WHERE name = 'generation'"
+        ).fetchone()
+        return int(value)
+
+    @_guarded
+    def publish(self, keys: Sequence[str]) -> int:
+        rank = {key: index for index, key in enumerate(keys)}
+        candidates = sorted(
+            (
+                _Candidate(rank[key], key, item_id, json.loads(data)["link"], published)
+                for key, item_id, published, data in self._db.execute(
+                    "SELECT source_key, id, published, data FROM item WHERE pending"
+                )
+                if key in rank
+            ),
+            key=lambda candidate: (candidate.rank, candidate.published, candidate.id),
+        )
+        if not candidates:
+            return 0
+        with self._transaction() as db:
+            winners = self._winners(db, candidates, rank)
+            # Numbered oldest first: a first run over many stored items fills pages by date.
+            winners.sort(key=lambda candidate: (candidate.published, candidate.id))
+            db.executemany(
+                "INSERT INTO entry (source_key, id, link, published) VALUES (?, ?, ?, ?)",
+                [(c.source_key, c.id, c.link, c.published) for c in winners],
             )
-            for key, seen, data in rows
-        ]
+            db.executemany(
+                "UPDATE item SET pending = 0 WHERE source_key = ? AND id = ?",
+                [(c.source_key, c.id) for c in candidates],
+            )
+            self._bump(db)
+        return len(winners)
+
+    @staticmethod
+    def _winners(
+        db: sqlite3.Connection, candidates: Sequence[_Candidate], rank: dict[str, int]
+    ) -> list[_Candidate]:
+        """The candidates that get an entry: not the id or link of another, earlier one."""
+        winners: list[_Candidate] = []
+        ids: set[str] = set()
+        links: set[str] = set()
+        for candidate in candidates:
+            if candidate.id in ids or (candidate.link is not None and candidate.link in links):
+                continue
+            ids.add(candidate.id)
+            if candidate.link is not None:
+                links.add(candidate.link)
+            shown = db.execute(
+                "SELECT seq, source_key, page FROM entry WHERE id = ? OR link = ?",
+                (candidate.id, candidate.link),
+            ).fetchall()
+            if not shown:
+                winners.append(candidate)
+                continue
+            # An earlier-listed source takes over an entry still in the current document.
+            if len(shown) == 1 and shown[0][2] is None:
+                seq, holder, _ = shown[0]
+                if rank[candidate.source_key] < rank.get(holder, len(rank)):
+                    db.execute(
+                        "UPDATE entry SET source_key = ?, id = ?, link = ?, published = ?"
+                        " WHERE seq = ?",
+                        (*astuple(candidate)[1:], seq),
+                    )
+        return winners
+
+    @_guarded
+    def adopt(self, keys: Sequence[str], ids: Iterable[str]) -> int:
+        rank = {key: index for index, key in enumerate(keys)}
+        adopted = 0
+        with self._transaction() as db:
+            for item_id in ids:
+                rows = [
+                    (rank[key], key, published, data)
+                    for key, published, data in db.execute(
+                        "SELECT source_key, published, data FROM item WHERE id = ? AND pending",
+                        (item_id,),
+                    )
+                    if key in rank
+                ]
+                if not rows:
+                    continue
+                _, key, published, data = min(rows)
+                db.execute(
+                    "INSERT OR IGNORE INTO entry (source_key, id, link, published, page)"
+                    " VALUES (?, ?, ?, ?, 0)",
+                    (key, item_id, json.loads(data)["link"], published),
+                )
+                db.execute("UPDATE item SET pending = 0 WHERE id = ?", (item_id,))
+                adopted += 1
+            self._bump(db)
+        return adopted
+
+    @_guarded
+    def current(
+        self, keys: Sequence[str], *, limit: int | None, oldest: datetime | None
+    ) -> list[NewsItem]:
+        wanted = set(keys)
+        rows = self._db.execute(
+            "SELECT entry.source_key, item.data FROM entry"
+            " JOIN item ON item.source_key = entry.source_key AND item.id = entry.id"
+            " WHERE entry.page IS NULL AND entry.published >= ?"
+            " ORDER BY entry.published DESC, entry.id",
+            ("" if oldest is None else _time(oldest),),
+        )
+        items: list[NewsItem] = []
+        for key, data in rows:
+            if limit is not None and len(items) == limit:
+                break
+            if key in wanted:
+                items.append(item_from_json(data))
+        return items
+
+    @_guarded
+    def next_page(self, size: int) -> Page | None:
+        (unarchived,) = self._db.execute("SELECT count(*) FROM entry WHERE page IS NULL").fetchone()
+        if unarchived < 2 * size:
+            return None
+        rows = self._db.execute(
+            "SELECT entry.seq, item.data FROM entry"
+            " JOIN item ON item.source_key = entry.source_key AND item.id = entry.id"
+            " WHERE entry.page IS NULL ORDER BY entry.seq LIMIT ?",
+            (size,),
+        ).fetchall()
+        items = sorted((item_from_json(data) for _, data in rows), key=lambda item: item.id)
+        items.sort(key=lambda item: item.published, reverse=True)
+        return Page(number=self.last_page() + 1, items=tuple(items), through=rows[-1][0])
+
+    @_guarded
+    def close_page(self, page: Page) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE entry SET page = ? WHERE page IS NULL AND seq <= ?",
+                (page.number, page.through),
+            )
+            self._bump(db)
+
+    @_guarded
+    def last_page(self) -> int:
+        # Not max(page): with the condition SQLite would read every archived entry for it.
+        row = self._db.execute(
+            "SELECT page FROM entry WHERE page > 0 ORDER BY page DESC LIMIT 1"
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    @_guarded
+    def prune(self, *, oldest: datetime) -> int:
+        with self._transaction() as db:
+            pruned = db.execute("DELETE FROM item WHERE published < ?", (_time(oldest),)).rowcount
+            if pruned:
+                self._bump(db)
+        return pruned
+
+    @_guarded
+    def setting(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM setting WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @_guarded
+    def keep(self, name: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO setting (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
 
 
 def _state(row: Sequence[Any]) -> SourceState:
-    (key, url, etag, modified, content_hash, title, status, error, fetched, next_fetch) = row[:10]
+    (key, url, etag, modified, content_hash, title, outcome, error, fetched, next_fetch) = row[:10]
+    failures, gone, *counted = row[10:]
     return SourceState(
         key=key,
         url=url,
@@ -326,11 +624,11 @@ def _state(row: Sequence[Any]) -> SourceState:
         last_modified=modified,
         content_hash=content_hash,
         title=title,
-        status=status,
+        status=None if outcome is None else _OUTCOMES[outcome],
         error=error,
         last_fetched=_parse_time(fetched),
         next_fetch=_parse_time(next_fetch),
-        failures=row[10],
-        gone=bool(row[11]),
-        items=row[12],
+        failures=failures,
+        gone=bool(gone),
+        items=counted[0] if counted else 0,
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 import processes
+from newsfeed import load_config
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 
@@ -41,7 +43,10 @@ def test_build_html_links_the_feed_it_wrote(tmp_path):
         "-o", "feed.xml", "--html", "index.html", cwd=tmp_path,
     )  # fmt: skip
     assert (tmp_path / "feed.xml").is_file()
-    assert alternates(tmp_path / "index.html") == [("application/rss+xml", "feed.xml")]
+    # The feed's public URL: a reader subscribes to what is served, whatever the file's name.
+    assert alternates(tmp_path / "index.html") == [
+        ("application/rss+xml", "https://example.org/news/feed.xml")
+    ]
 
 
 def test_build_html_in_another_folder_links_back(tmp_path):
@@ -66,10 +71,12 @@ def test_aggregate_writes_a_page_linking_the_combined_feeds(tmp_path):
     shutil.copytree(EXAMPLES / "feeds", examples / "feeds")
     newsfeed("aggregate", "--quiet", examples / "cluster.toml", cwd=tmp_path)
     public = tmp_path / "public"
+    base = load_config(examples / "cluster.toml").info.feed_url
+    assert base is not None
     assert alternates(public / "index.html") == [
-        ("application/rss+xml", "combined.xml"),
-        ("application/atom+xml", "combined.atom"),
-        ("application/feed+json", "combined.json"),
+        ("application/rss+xml", base),
+        ("application/atom+xml", urljoin(base, "combined.atom")),
+        ("application/feed+json", urljoin(base, "combined.json")),
     ]
     for name in ("combined.xml", "combined.atom", "combined.json"):
         assert (public / name).is_file()

@@ -6,6 +6,8 @@ runs; the state database and the three outputs are read back after each run.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sqlite3
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
@@ -16,8 +18,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, Entry, atom, entry, json_feed, rss2
-from newsfeed import Outcome, Source, StateLockedError, _aggregate, parse_feed
+from newsfeed import Outcome, Source, StateLockedError, parse_feed
 from newsfeed._store import Store
+from newsfeed.aggregate import _publish
 from processes import newsfeed
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -448,7 +451,7 @@ def test_outputs_are_written_while_the_run_still_holds_the_lock(
     source = Changing(httpserver, "/feed", rss2([entry(1)]))
     setup.configure([{"name": "source", "url": source.url}])
     locked_while_writing: list[bool] = []
-    write = _aggregate.write_atomic
+    write = _publish.write_atomic
 
     def checking_write(path: Path, data: bytes) -> bool:
         try:
@@ -458,10 +461,32 @@ def test_outputs_are_written_while_the_run_still_holds_the_lock(
             locked_while_writing.append(True)
         return write(path, data)
 
-    monkeypatch.setattr(_aggregate, "write_atomic", checking_write)
+    monkeypatch.setattr(_publish, "write_atomic", checking_write)
     setup.run()
 
     assert locked_while_writing == [True, True, True]
+
+
+def test_what_is_published_is_already_in_the_state_file(setup, httpserver, monkeypatch) -> None:
+    # Commits do not wait for the disk; the run makes the state durable before it publishes,
+    # so a power loss cannot take from the state an item a feed already shows.
+    source = Changing(httpserver, "/feed", rss2([entry(1), entry(2)]))
+    setup.configure([{"name": "source", "url": source.url}])
+    durable: list[int] = []
+    write = _publish.write_atomic
+
+    def checking_write(path: Path, data: bytes) -> bool:
+        # The database file alone, without its write-ahead log: what a checkpoint put there.
+        copy = setup.state_path.with_name(f"copy-{len(durable)}.sqlite")
+        shutil.copyfile(setup.state_path, copy)
+        with contextlib.closing(sqlite3.connect(copy)) as db:
+            durable.append(db.execute("SELECT count(*) FROM item").fetchone()[0])
+        return write(path, data)
+
+    monkeypatch.setattr(_publish, "write_atomic", checking_write)
+    setup.run()
+
+    assert durable == [2, 2, 2]
 
 
 # --- local sources beside fetched ones -----------------------------------------------------------

@@ -155,7 +155,8 @@ def test_fields_that_cannot_be_shortened_leave_their_entry_out(
     (source,) = report.sources
     assert source.skipped_entries == 1
     assert (
-        "1 entry left out: an id, link, author or category over 200 characters (max_field_length)"
+        "1 entry left out: an id, link, author, category, image or enclosure over 200"
+        " characters (max_field_length)"
     ) in source.warnings
     titles = setup.titles()
     assert "Headline 1" in titles

@@ -578,8 +578,9 @@ def aggregated(tmp_path: Path) -> Aggregation:
     try:
         setup.configure(
             [{"name": kind, "url": feeds.url(f"/{kind}")} for kind in ("rss", "atom", "json")],
-            # Room for the recent items; the old ones go to archive documents.
-            feed={"max_items": 8},
+            # Pages of 3: the three old items fill the first archive page, the three next
+            # oldest the second, and the current feed holds the five newest.
+            feed={"max_items": 3},
         )
         report = setup.run()
     finally:
@@ -593,11 +594,14 @@ def test_aggregated_outputs_hold_no_live_markup(aggregated: Aggregation) -> None
         kind: check_feed_file(aggregated.outputs[kind]) for kind in ("rss", "atom", "json")
     }
     assert_shown_alike(by_format)
+    archived = sorted(aggregated.outputs["archive"].glob("*.xml"))
+    shown = by_format["rss"] + [item for path in archived for item in check_feed_file(path)]
     # Every entry is there: none was dropped to be safe.
-    assert len(by_format["rss"]) == 8
-    titles = [item.title for item in by_format["rss"]]
+    assert (len(by_format["rss"]), len(shown)) == (5, 11)
+    titles = [item.title for item in shown]
     # RSS and JSON Feed titles are plain text (and Atom's of type text): the markup is their text.
-    assert titles.count(HOSTILE_TEXT) == 5
+    # Five of the recent items and the three old ones have the hostile title.
+    assert titles.count(HOSTILE_TEXT) == 8
     for item in by_format["json"]:
         assert item.author in {None, HOSTILE_TEXT}
         assert item.categories in {(), (HOSTILE_TEXT,)}
@@ -605,7 +609,7 @@ def test_aggregated_outputs_hold_no_live_markup(aggregated: Aggregation) -> None
     assert (HOSTILE_TEXT,) in {item.categories for item in by_format["json"]}
     assert HOSTILE_TEXT in {item.source for item in by_format["json"]}
     # A plain-text summary that reads like markup is shown as that text, in every format.
-    summaries = [item.summary for item in by_format["rss"]]
+    summaries = [item.summary for item in shown]
     assert summaries.count(_words(HOSTILE_HTML)) == 2
 
 
@@ -615,21 +619,22 @@ def test_aggregated_page_holds_no_live_markup(aggregated: Aggregation) -> None:
     shown = check_json(aggregated.outputs["json"].read_bytes(), "json")
     # The page shows each title and summary as its text: the same text the feeds carry.
     assert articles == [(item.title, item.summary) for item in shown]
-    assert [title for title, _ in articles].count(HOSTILE_TEXT) == 5
+    # The page shows the current feed: three of its five items have the hostile title.
+    assert [title for title, _ in articles].count(HOSTILE_TEXT) == 3
 
 
 def test_archive_documents_hold_no_live_markup(aggregated: Aggregation) -> None:
     documents = sorted(aggregated.outputs["archive"].iterdir())
     assert {path.suffix for path in documents} == {".xml", ".atom", ".json"}
-    by_format = {path.suffix: check_feed_file(path) for path in documents}
-    assert_shown_alike(by_format)
-    # One old item from each source.
-    assert len(by_format[".xml"]) == 3
+    first = {path.suffix: check_feed_file(path) for path in documents if "page-1." in path.name}
+    assert_shown_alike(first)
+    # The first page: one old item from each source.
+    assert len(first[".xml"]) == 3
 
 
 def test_hostile_links_are_nowhere(aggregated: Aggregation) -> None:
     written = [path for path in (aggregated.directory / "out").rglob("*") if path.is_file()]
-    assert len(written) == 7  # three feeds, the page, three archive documents
+    assert len(written) == 10  # three feeds, the page, two pages of three archive documents
     for path in written:
         assert_no_hostile_link(path.read_bytes(), str(path))
 
@@ -711,9 +716,10 @@ def test_a_feed_file_named_like_a_script_link_is_linked_as_a_file(tmp_path: Path
     out = tmp_path / "out"
     out.mkdir()
     name = "javascript:alert(1).xml"
+    # Without a feed URL, the page links the file relatively.
     result = newsfeed(
         "build", bulletin, "-o", out / name,
-        "--feed-url", "https://example.org/news/feed.xml", "--html", out / "index.html",
+        "--link", "https://example.org/news/", "--html", out / "index.html",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
 
@@ -747,7 +753,7 @@ def test_an_archive_folder_named_like_a_scheme_gives_web_links(tmp_path: Path) -
     for path in [*documents, *(setup.outputs[kind] for kind in ("rss", "atom", "json"))]:
         check_feed_file(path)
     links = json_links(setup.outputs["json"].read_bytes())
-    assert links["next_url"] == "https://combined.example/javascript%3Aarchive/2024-02.json"
+    assert links["next_url"] == "https://combined.example/javascript%3Aarchive/page-1.json"
 
 
 def test_an_output_named_like_a_scheme_gives_web_links(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,8 @@ import pytest
 
 from newsfeed import (
     BulletinError,
+    InputError,
+    NewsfeedError,
     NewsItem,
     Problem,
     derive_title,
@@ -230,7 +233,9 @@ def test_ids_are_the_same_on_every_parse(items: list[NewsItem]) -> None:
 
 
 def ids_by_title(text: str) -> dict[str, str]:
-    return {item.title: item.id for item in parse_bulletin(text, feed_url=FEED_URL)}
+    # Reordered records are out of newest-first order: allowed, to see what ids do then.
+    items = parse_bulletin(text, feed_url=FEED_URL, allow_unordered=True)
+    return {item.title: item.id for item in items}
 
 
 def test_ids_survive_adding_a_record_at_the_top(items: list[NewsItem]) -> None:
@@ -445,9 +450,21 @@ def test_load_bulletin_reports_bytes_that_are_not_utf8(tmp_path: Path, newline: 
     assert str(problem) == f"{path}:52: not valid UTF-8 (byte 0xff)"
 
 
-def test_load_bulletin_of_a_missing_file_is_an_os_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        load_bulletin(tmp_path / "missing.txt")
+@pytest.mark.parametrize(("name", "errno_name"), [("missing.txt", "ENOENT"), ("folder", "EISDIR")])
+def test_a_bulletin_file_that_cannot_be_read_is_an_input_error_naming_it(
+    tmp_path: Path, name: str, errno_name: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / name
+
+    with pytest.raises(InputError) as caught:
+        load_bulletin(path)
+
+    assert isinstance(caught.value, NewsfeedError)
+    assert isinstance(caught.value, OSError)
+    assert caught.value.path == caught.value.filename == str(path)
+    assert caught.value.errno == getattr(errno, errno_name)
+    assert str(caught.value).startswith(f"{path}: ")
 
 
 @pytest.mark.parametrize(
@@ -475,9 +492,15 @@ def test_layout_does_not_change_items(items: list[NewsItem], variant: Callable[[
     assert parse_bulletin(text, feed_url=FEED_URL) == items
 
 
-def test_empty_bulletins_have_no_items() -> None:
-    assert parse_bulletin("") == []
-    assert parse_bulletin("\n\n  \n") == []
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "\ufeff\r\n"])
+def test_a_bulletin_without_records_is_an_error_unless_allowed(text: str) -> None:
+    with pytest.raises(BulletinError) as caught:
+        parse_bulletin(text, source="news.txt")
+
+    assert [str(problem) for problem in caught.value.problems] == [
+        "news.txt:1: no records: a bulletin holds at least one (allow_empty to accept none)"
+    ]
+    assert parse_bulletin(text, allow_empty=True) == []
 
 
 def test_several_paragraphs_and_lines() -> None:

@@ -13,6 +13,7 @@ import newsfeed
 from newsfeed import (
     BulletinError,
     FeedParseError,
+    InputError,
     NewsfeedError,
     OutputError,
     Problem,
@@ -78,6 +79,8 @@ def test_error_hierarchy() -> None:
     assert issubclass(FeedParseError, ValueError)
     assert issubclass(OutputError, NewsfeedError)
     assert issubclass(OutputError, OSError)
+    assert issubclass(InputError, NewsfeedError)
+    assert issubclass(InputError, OSError)
     assert issubclass(ValidationError, NewsfeedError)
     assert issubclass(ValidationError, ValueError)
     assert issubclass(NewsfeedError, Exception)
@@ -114,15 +117,27 @@ def sample_errors() -> list[NewsfeedError]:
         FeedParseError("not a feed", source="https://example.org/feed"),
         FeedParseError("not a feed"),
         OutputError("public/feed.xml", "Permission denied", errno=13),
+        InputError("news.txt", "No such file or directory", errno=2),
         ValidationError("NewsItem.link must be an absolute http or https URL"),
     ]
     # The aggregator's errors, where this version has them.
     config_error = getattr(newsfeed, "ConfigError", None)
     if config_error is not None:
         errors.append(config_error("cluster.toml", "source[2].url", "not a URL"))
+        errors.append(
+            config_error.of(
+                [
+                    config_error("cluster.toml", "feed.titel", "unknown key"),
+                    config_error("cluster.toml", "source[2].url", "not a URL"),
+                ]
+            )
+        )
     locked = getattr(newsfeed, "StateLockedError", None)
     if locked is not None:
         errors.append(locked(".newsfeed/state.sqlite"))
+    state_error = getattr(newsfeed, "StateError", None)
+    if state_error is not None:
+        errors.append(state_error(".newsfeed/state.sqlite", "file is not a database"))
     return errors
 
 
@@ -166,13 +181,28 @@ def imported_modules(path: Path) -> set[str]:
 
 @pytest.mark.parametrize(
     ("library", "owner"),
-    [("feedgen", "_export.py"), ("feedparser", "_ingest.py"), ("nh3", "_sanitize.py")],
+    [
+        ("feedgen", "_export.py"),
+        ("feedparser", "_ingest.py"),
+        ("nh3", "_sanitize.py"),
+        ("sqlite3", "_store.py"),
+    ],
 )
 def test_one_module_owns_each_feed_library(library: str, owner: str) -> None:
     importers = sorted(
         path.name for path in PACKAGE.rglob("*.py") if library in imported_modules(path)
     )
     assert importers == [owner]
+
+
+def test_the_command_line_reaches_the_state_through_its_protocol() -> None:
+    tree = ast.parse((PACKAGE / "_cli.py").read_text(encoding="utf-8"))
+    modules = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "newsfeed._state" in modules
+    assert "newsfeed._store" not in modules
+    assert "sqlite3" not in imported_modules(PACKAGE / "_cli.py")
 
 
 def test_the_import_scan_sees_nested_imports(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ lint: $(BIN)/.installed
 test: lint
 	$(BIN)/pytest --cov --cov-branch --cov-report=term -n auto
 
-# The bench group (reader, py-spy) is installed here only: the test suite never needs it.
+# The bench group (py-spy) is installed here only: the test suite never needs it.
 $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet --group bench
 	touch $@

@@ -1,6 +1,6 @@
 """`make bench`: measure newsfeed's speed and memory, print the table, save it as JSON.
 
-    python benchmarks/run.py [--quick] [--only publish|aggregate|scale] [--output FILE]
+    python benchmarks/run.py [--quick] [--only publish|aggregate|scale|fidelity] [--output FILE]
 
 Inputs are generated from a fixed seed; servers listen on loopback addresses only.
 Not part of the test suite: nothing here passes or fails a build.
@@ -18,10 +18,16 @@ from pathlib import Path
 
 import aggregate
 import publish
+import real_feeds
 import scale
 from common import HERE, Row, machine
 
-SECTIONS = {"publish": publish.run, "aggregate": aggregate.run, "scale": scale.run}
+SECTIONS = {
+    "publish": publish.run,
+    "aggregate": aggregate.run,
+    "scale": scale.run,
+    "fidelity": real_feeds.run,
+}
 
 
 def _format(value: float | None, unit: str = "") -> str:

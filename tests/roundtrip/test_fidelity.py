@@ -1,0 +1,44 @@
+"""Real feeds keep what matters through newsfeed: an independent reader finds it in every output.
+
+The corpus and the measure are in tests/fidelity.py; ``python tests/fidelity.py``
+prints the same table this test shows when it fails (``--misses`` lists each loss).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import fidelity
+
+
+@pytest.fixture(scope="module")
+def report() -> fidelity.Report:
+    return fidelity.measure(fidelity.corpus())
+
+
+def test_the_corpus_gives_the_referee_enough_of_everything_to_measure(report):
+    # A measure over a handful of links or enclosures would let one loss hide as noise.
+    totals = report.tallies["rss"].total
+    assert report.files >= 25
+    assert totals["entries"] >= 100
+    assert totals["titles"] >= 100
+    assert totals["dates"] >= 100
+    assert totals["first authors"] >= 50
+    assert totals["enclosure URLs"] >= 25
+    assert totals["link targets in bodies"] >= 150
+    assert totals["images in bodies"] >= 50
+
+
+def test_newsfeed_reads_every_feed_of_the_corpus_and_writes_what_the_referee_reads(report):
+    assert not report.crashes, report.table()
+
+
+@pytest.mark.parametrize("name", list(fidelity.FORMATS))
+def test_the_referee_finds_in_each_output_what_it_found_in_the_originals(report, name):
+    short = report.short_of(name)
+    # A few of the losses, to start from; `python tests/fidelity.py --misses` lists all.
+    misses = [miss for miss in report.tallies[name].misses if miss.split(": ")[2] in short]
+    assert not short, (
+        f"{name}: below {fidelity.TARGET:.0%}: {', '.join(short)}\n{report.table()}\n"
+        + "\n".join(misses[:15])
+    )

@@ -338,7 +338,7 @@ def _json_bodies(item: NewsItem) -> dict[str, str]:
     return {"content_text": ""}
 
 
-def _json_item(item: NewsItem) -> dict[str, Any]:
+def _json_item(item: NewsItem, feed_authors: tuple[Person, ...]) -> dict[str, Any]:
     document: dict[str, Any] = {"id": item.id, "title": item.title, **_json_bodies(item)}
     if item.link is not None:
         document["url"] = item.link
@@ -347,8 +347,9 @@ def _json_item(item: NewsItem) -> dict[str, Any]:
     document["date_published"] = _stamp(item.published).isoformat()
     if item.updated is not None:
         document["date_modified"] = _stamp(item.updated).isoformat()
-    if item.authors:
-        document["authors"] = [_json_person(person) for person in item.authors]
+    # JSON Feed 1.1 lets items inherit the feed's authors, but readers show an item's own.
+    if authors := item.authors or feed_authors:
+        document["authors"] = [_json_person(person) for person in authors]
     if item.categories:
         document["tags"] = list(item.categories)
     if item.source is not None:
@@ -388,5 +389,6 @@ def to_json_feed(feed: Feed) -> bytes:
     if feed.archive is not None and feed.archive.prev_archive is not None:
         # JSON Feed pages backwards: next_url holds the older items.
         document["next_url"] = feed.archive.prev_archive
-    document["items"] = [_json_item(item) for item in feed.items]
+    feed_authors = (Person(name=info.author),) if info.author is not None else ()
+    document["items"] = [_json_item(item, feed_authors) for item in feed.items]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()

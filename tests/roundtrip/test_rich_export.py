@@ -160,7 +160,14 @@ def test_the_feeds_author_is_each_items_author_where_readers_look(export) -> Non
     assert "Cluster office" not in str(rich.get("authors"))
 
 
-@pytest.mark.parametrize("export", [to_rss, to_atom], ids=["rss", "atom"])
+def test_json_feed_items_name_the_feeds_author_too() -> None:
+    # JSON Feed 1.1 lets items inherit the feed's authors; readers show an item's own.
+    plain, rich = json.loads(to_json_feed(feed(plain_item(), rich_item())))["items"]
+    assert plain["authors"] == [{"name": "Cluster office"}]
+    assert rich["authors"][0]["name"] == "Jane Doe"
+
+
+@pytest.mark.parametrize("export", [to_rss, to_atom, to_json_feed], ids=["rss", "atom", "json"])
 def test_an_item_by_the_feeds_author_reads_back_as_inheriting_it(export) -> None:
     back = parse_feed(export(feed(plain_item())))
     assert back.items == (plain_item(),)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+from email.utils import format_datetime
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +51,8 @@ class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is unt
         self.hubs: tuple[str, ...] = ()
         self.archive: ArchiveLinks | None = None
         self.icon: str | None = None
+        #: The feed's date, as written.
+        self.updated: datetime | None = None
 
     def extend_ns(self) -> dict[str, str]:
         # Declared once on the root, not on every element that uses them.
@@ -64,6 +67,7 @@ class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is unt
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         channel = feed.find("channel")
         if channel is not None:
+            _four_digit_year(channel, "lastBuildDate", self.updated)
             for hub in self.hubs:
                 etree.SubElement(channel, f"{{{_ATOM}}}link", href=hub, rel="hub")
             self._archive_links(channel, f"{{{_ATOM}}}link")
@@ -122,6 +126,7 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
         item = self.item
         if item is None:
             return entry
+        _four_digit_year(entry, "pubDate", _stamp(item.published))
         if item.content_html:
             etree.SubElement(entry, f"{{{_CONTENT}}}encoded").text = item.content_html
         # Readers look for an RSS item's author in dc:creator; RSS's own <author> holds an
@@ -187,6 +192,17 @@ def _atom_media(entry: etree._Element, item: NewsItem) -> None:
         etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
 
 
+def _four_digit_year(element: etree._Element, tag: str, moment: datetime | None) -> None:
+    """Write an RSS date with a four-digit year, as RFC 822 readers parse it.
+
+    feedgen's strftime writes the year 1 (Hugo's date of an undated page) as "1",
+    which the W3C validator refuses and readers take for 2001.
+    """
+    child = element.find(tag)
+    if child is not None and moment is not None:
+        child.text = format_datetime(moment)
+
+
 def _stamp(moment: datetime) -> datetime:
     """The instant as every format can write it: with an offset in whole minutes.
 
@@ -247,6 +263,7 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     updated = _stamp(feed.updated or _EPOCH)
     generator.updated(updated)
     generator.lastBuildDate(updated)
+    generator.newsfeed.updated = updated
     if rss:
         # The channel's author in dc:creator. feedgen's extension hooks run on every entry, a
         # third of the RSS export's time (docs/performance.md): loaded only when needed.

@@ -221,3 +221,14 @@ def test_rich_items_read_back(export) -> None:
 
 def _fields(item: NewsItem) -> dict[str, object]:
     return {name: getattr(item, name) for name in item.__dataclass_fields__}
+
+
+@pytest.mark.parametrize("year", [1, 99, 999])
+def test_early_years_are_written_with_four_digits_and_read_back(year: int) -> None:
+    # Hugo dates an undated page 0001-01-01; strftime would write the year as "1".
+    item = NewsItem(id="urn:x:1", title="t", published=datetime(year, 1, 1, tzinfo=UTC))
+    data = to_rss(feed(item))
+    assert (
+        f"<pubDate>Mon, 01 Jan {year:04d}".encode() in data or f" Jan {year:04d} ".encode() in data
+    )
+    assert parse_feed(data).items[0].published == item.published

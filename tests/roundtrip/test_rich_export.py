@@ -228,7 +228,5 @@ def test_early_years_are_written_with_four_digits_and_read_back(year: int) -> No
     # Hugo dates an undated page 0001-01-01; strftime would write the year as "1".
     item = NewsItem(id="urn:x:1", title="t", published=datetime(year, 1, 1, tzinfo=UTC))
     data = to_rss(feed(item))
-    assert (
-        f"<pubDate>Mon, 01 Jan {year:04d}".encode() in data or f" Jan {year:04d} ".encode() in data
-    )
+    assert f" 01 Jan {year:04d} 00:00:00 +0000</pubDate>".encode() in data
     assert parse_feed(data).items[0].published == item.published

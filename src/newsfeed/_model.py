@@ -294,6 +294,7 @@ class NewsItem:
     #: When the item was first published; timezone-aware, whole seconds.
     published: datetime
     #: Plain text, paragraphs separated by one blank line; empty when there is no body.
+    #: Given an HTML body alone, it is that body's text.
     summary: str = ""
     #: When the item last changed, if later than :attr:`published`.
     updated: datetime | None = None
@@ -379,6 +380,12 @@ class NewsItem:
             raise ValidationError("NewsItem.content_html must be a str")
         _check_text("NewsItem", "content_html", self.content_html)
         object.__setattr__(self, "content_html", sanitize_html(self.content_html))
+        if self.content_html and not self.summary:
+            # Every item has its plain text, for readers and formats that show no HTML (and
+            # RSS, where content:encoded goes beside a description).
+            from newsfeed._text import html_to_text  # noqa: PLC0415 - _text imports the model
+
+            object.__setattr__(self, "summary", html_to_text(self.content_html))
 
     def _check_media(self) -> None:
         enclosures = _as_tuple("NewsItem", "enclosures", self.enclosures)

@@ -223,3 +223,12 @@ def test_every_model_error_is_a_newsfeed_error(make: Any) -> None:
         make()
     assert isinstance(caught.value, NewsfeedError)
     assert isinstance(caught.value, ValueError)
+
+
+def test_an_html_body_alone_gives_the_item_its_plain_text() -> None:
+    news = item(
+        content_html="<p>Read the <a href='https://example.org/r'>report</a>.</p><p>Now</p>"
+    )
+    assert news.summary == "Read the report.\n\nNow"
+    assert item(content_html="<p>x</p>", summary="Mine").summary == "Mine"
+    assert item(content_html="<script>only</script>").summary == ""

@@ -17,13 +17,12 @@ import errno
 import hashlib
 import os
 import random
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from newsfeed._archive import archive_pages, split_current
 from newsfeed._bulletin import decode_bulletin
@@ -38,8 +37,6 @@ from newsfeed._page import alternates_for, to_html
 from newsfeed._store import SourceState, Store
 from newsfeed._websub import HubPing, publish
 
-# Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per source.
-_ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
 # Waits are lengthened by up to this fraction, at random.
 _JITTER = 0.1
 
@@ -122,15 +119,6 @@ class Report:
         return all(source.failed for source in self.sources)
 
 
-def _global_id(source_key: str, entry_id: str) -> str:
-    # Ids must be unique across sources and URIs for Atom: a URI id is kept as the
-    # publisher's own, anything else becomes a stable URN scoped to its source.
-    parts = urlsplit(entry_id)
-    if parts.scheme and (parts.netloc or parts.scheme in {"urn", "tag"}):
-        return entry_id
-    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, source_key + chr(10) + entry_id)}"
-
-
 def _entries(count: int) -> str:
     return f"{count} {'entry' if count == 1 else 'entries'}"
 
@@ -186,13 +174,10 @@ def _bounded(
     return kept, warnings, left_out
 
 
-def _attributed(read: ReadFeed, source_key: str, url: str | None) -> list[NewsItem]:
+def _attributed(read: ReadFeed, url: str | None) -> list[NewsItem]:
     info = read.feed.info
     attribution = Source(title=info.title, url=url) if url else None
-    return [
-        replace(item, id=_global_id(source_key, item.id), source=item.source or attribution)
-        for item in read.feed.items
-    ]
+    return [replace(item, source=item.source or attribution) for item in read.feed.items]
 
 
 class _Run:
@@ -229,11 +214,7 @@ class _Run:
         next_fetch: datetime | None = None,
     ) -> SourceReport:
         kept, limit_warnings, left_out = _bounded(items, self.config.fetch)
-        undated = (
-            frozenset(_global_id(source.key, entry_id) for entry_id in read.undated)
-            if read is not None
-            else frozenset()
-        )
+        undated = read.undated if read is not None else frozenset()
         new = self.store.save(
             replace(
                 state,
@@ -297,11 +278,11 @@ class _Run:
             except ValueError as exc:  # an unknown time zone or feed_url host
                 return self.fail(source, state, f"{path}: {exc}")
         else:
-            parsed = _read_untrusted(data, url=None, now=self.now)
+            parsed = _read_untrusted(data, url=None, scope=source.key, now=self.now)
             if isinstance(parsed, FeedParseError):
                 return self.fail(source, state, f"{path}: {parsed.reason}")
             read = parsed
-            items = _attributed(read, source.key, read.feed.info.feed_url)
+            items = _attributed(read, read.feed.info.feed_url)
         title = read.feed.info.title if read is not None else source.name
         state = replace(state, content_hash=digest, title=title, url=None)
         return self.save_items(source, state, read, items, outcome=Outcome.OK)
@@ -338,7 +319,7 @@ class _Run:
             last_modified=result.headers.get("last-modified"),
             title=read.feed.info.title,
         )
-        items = _attributed(read, source.key, url)
+        items = _attributed(read, url)
         return self.save_items(
             source, state, read, items, outcome=outcome, detail=url, next_fetch=next_fetch
         )
@@ -409,7 +390,7 @@ class _Run:
             read: ReadFeed | FeedParseError | None = None
             if result.status is FetchStatus.OK:
                 # feedparser is CPU-bound: parsing in a thread lets the other fetches go on.
-                read = await asyncio.to_thread(_read_body, result, self.now)
+                read = await asyncio.to_thread(_read_body, result, request.key, self.now)
             reports[request.key] = self.fetched(by_key[request.key], result, read)
         return reports
 
@@ -530,20 +511,28 @@ def _read_local(path: Path, limit: int) -> bytes:
     return data
 
 
-def _read_body(result: FetchResult, now: datetime) -> ReadFeed | FeedParseError:
-    return _read_untrusted(result.body, url=result.url, headers=result.headers, now=now)
+def _read_body(result: FetchResult, key: str, now: datetime) -> ReadFeed | FeedParseError:
+    return _read_untrusted(result.body, url=result.url, headers=result.headers, scope=key, now=now)
 
 
 def _read_untrusted(
-    data: bytes, *, url: str | None, headers: Mapping[str, str] | None = None, now: datetime
+    data: bytes,
+    *,
+    url: str | None,
+    headers: Mapping[str, str] | None = None,
+    scope: str,
+    now: datetime,
 ) -> ReadFeed | FeedParseError:
     """Read a source's bytes; any failure, of any kind, is that source's error.
+
+    Ids that are not URIs are scoped to the source's key (*scope*), as release 0.1.0
+    stored them.
 
     The bytes come from outside: a parser's unexpected exception (a JSON document
     nested past the recursion limit raises RecursionError) must not end the run.
     """
     try:
-        return read_feed(data, url=url, headers=headers, now=now)
+        return read_feed(data, url=url, headers=headers, scope=scope, now=now)
     except FeedParseError as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 - see above

@@ -161,11 +161,13 @@ def imported_modules(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("library", "owner"), [("feedgen", "_export.py"), ("feedparser", "_ingest.py")]
+    ("library", "owner"), [("feedgen", "_export.py"), ("feedparser", "_ingest/_feedparser.py")]
 )
 def test_one_module_owns_each_feed_library(library: str, owner: str) -> None:
     importers = sorted(
-        path.name for path in PACKAGE.rglob("*.py") if library in imported_modules(path)
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if library in imported_modules(path)
     )
     assert importers == [owner]
 

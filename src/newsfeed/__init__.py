@@ -16,11 +16,12 @@ from newsfeed._errors import (
     OutputError,
     Problem,
     StateLockedError,
+    ValidationError,
 )
 from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._ingest import parse_feed
-from newsfeed._model import ArchiveLinks, Feed, FeedInfo, NewsItem, Source
+from newsfeed._model import ArchiveLinks, Enclosure, Feed, FeedInfo, NewsItem, Person, Source
 from newsfeed._text import derive_title
 from newsfeed._websub import HubPing
 
@@ -31,6 +32,7 @@ __all__ = [
     "BulletinError",
     "Config",
     "ConfigError",
+    "Enclosure",
     "Feed",
     "FeedInfo",
     "FeedParseError",
@@ -40,6 +42,7 @@ __all__ = [
     "NewsfeedError",
     "Outcome",
     "OutputError",
+    "Person",
     "Problem",
     "Report",
     "Source",
@@ -47,6 +50,7 @@ __all__ = [
     "SourceKind",
     "SourceReport",
     "StateLockedError",
+    "ValidationError",
     "__version__",
     "aggregate",
     "derive_title",

@@ -5,6 +5,7 @@ and each family also subclasses the builtin that fits, so code that does not
 know newsfeed still catches them as ``ValueError`` or ``OSError``::
 
     NewsfeedError
+    ├── ValidationError(ValueError)    a model value a feed cannot carry (NewsItem, FeedInfo, ...)
     ├── BulletinError(ValueError)      a bulletin that does not follow the format
     ├── FeedParseError(ValueError)     bytes that are not a feed newsfeed can read
     ├── ConfigError(ValueError)        an aggregator configuration that is wrong
@@ -50,6 +51,10 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.source or '<bulletin>'}:{self.line}: {self.message}"
+
+
+class ValidationError(NewsfeedError, ValueError):
+    """A value the model refuses: names the class and field, such as ``NewsItem.link``."""
 
 
 class BulletinError(NewsfeedError, ValueError):

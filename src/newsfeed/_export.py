@@ -3,6 +3,13 @@
 The only module that touches feedgen. Its dated defaults stop here: dates
 come from the items, never the clock; entries keep the model's order; text
 fields are plain text, escaped for the format that carries them.
+
+Each item's bodies go where readers look for them: the plain-text summary as
+HTML (escaped, a paragraph a ``<p>``, web addresses linked) in RSS
+``description``, Atom ``summary``/``content type="html"`` and JSON Feed
+``content_html``; the HTML body in ``content:encoded``, Atom ``content`` and
+JSON ``content_html``. An item without authors is written with the feed's
+author, as readers show an item's own author only. See ``docs/feeds.md``.
 """
 
 from __future__ import annotations
@@ -17,12 +24,15 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
-from newsfeed._model import ArchiveLinks, Feed, NewsItem
+from newsfeed._model import ArchiveLinks, Feed, NewsItem, Person
 from newsfeed._text import text_to_html
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _XHTML = "http://www.w3.org/1999/xhtml"
 _HISTORY = "http://purl.org/syndication/history/1.0"
+_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+_DC = "http://purl.org/dc/elements/1.1/"
+_MEDIA = "http://search.yahoo.com/mrss/"
 _GENERATOR = "newsfeed"
 # An empty feed still needs a date; the clock would make every build differ.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,6 +49,11 @@ class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is unt
     def __init__(self) -> None:
         self.hubs: tuple[str, ...] = ()
         self.archive: ArchiveLinks | None = None
+        self.icon: str | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        # Declared once on the root, not on every element that uses them.
+        return {"dc": _DC, "media": _MEDIA}
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         _mark_text(feed)
@@ -52,6 +67,9 @@ class _ExplicitTextTypes(BaseExtension):  # type: ignore[misc]  # feedgen is unt
             for hub in self.hubs:
                 etree.SubElement(channel, f"{{{_ATOM}}}link", href=hub, rel="hub")
             self._archive_links(channel, f"{{{_ATOM}}}link")
+            # RSS has one picture (<image>, the logo); the icon goes in Atom's element.
+            if self.icon is not None:
+                etree.SubElement(channel, f"{{{_ATOM}}}icon").text = self.icon
         return feed
 
     def _archive_links(self, parent: etree._Element, link_tag: str) -> None:
@@ -73,35 +91,97 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
 
     def __init__(self) -> None:
         self.item: NewsItem | None = None
+        #: Who wrote the item as written: its authors, else the feed's author.
+        self.authors: tuple[Person, ...] = ()
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
         _mark_text(entry)
-        if self.item is None:
+        item = self.item
+        if item is None:
             return entry
-        if not self.item.summary:
+        _atom_authors(entry, self.authors)
+        content = entry.find("content")
+        if content is not None and not (item.summary or item.content_html):
             # RFC 4287 4.1.1.1: an entry needs content or an alternate link, and the W3C
             # validator warns on blank text content: an empty XHTML div is content that
             # is there and says nothing, and reads back as an empty summary.
-            content = entry.find("content")
-            if content is not None:
-                content.set("type", "xhtml")
-                etree.SubElement(content, f"{{{_XHTML}}}div", nsmap={None: _XHTML})  # type: ignore[dict-item]  # the stubs lack the default namespace
+            content.set("type", "xhtml")
+            etree.SubElement(content, f"{{{_XHTML}}}div", nsmap={None: _XHTML})  # type: ignore[dict-item]  # the stubs lack the default namespace
+        _atom_media(entry, item)
         source = entry.find("source")
-        if self.item.source is not None and source is not None:
+        if item.source is not None and source is not None:
             # An atom:source describes the source feed: its id and date are required,
             # and its link is that feed's own (self) URL.
             for link in source.iterchildren("link"):
                 link.set("rel", "self")
-            etree.SubElement(source, "id").text = self.item.source.url
-            etree.SubElement(source, "updated").text = _stamp(self.item.last_changed).isoformat()
+            etree.SubElement(source, "id").text = item.source.url
+            etree.SubElement(source, "updated").text = _stamp(item.last_changed).isoformat()
         return entry
 
     def extend_rss(self, entry: etree._Element) -> etree._Element:
+        item = self.item
+        if item is None:
+            return entry
+        if item.content_html:
+            etree.SubElement(entry, f"{{{_CONTENT}}}encoded").text = item.content_html
+        # Readers look for an RSS item's author in dc:creator; RSS's own <author> holds an
+        # address only. Atom person constructs carry the whole person, address and page too.
+        for person in self.authors:
+            etree.SubElement(entry, f"{{{_DC}}}creator").text = (
+                person.name or person.email or person.url
+            )
+        for person in self.authors:
+            author = etree.SubElement(entry, f"{{{_ATOM}}}author")
+            etree.SubElement(author, f"{{{_ATOM}}}name").text = (
+                person.name or person.email or person.url
+            )
+            if person.email is not None:
+                etree.SubElement(author, f"{{{_ATOM}}}email").text = person.email
+            if person.url is not None:
+                etree.SubElement(author, f"{{{_ATOM}}}uri").text = person.url
+        if item.enclosures:
+            # RSS 2.0 carries one enclosure per item; readers take no second one.
+            first = item.enclosures[0]
+            etree.SubElement(
+                entry,
+                "enclosure",
+                url=first.url,
+                length=str(first.length or 0),  # "0": the RSS way of saying unknown
+                type=first.media_type,
+            )
+        if item.image is not None:
+            etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
         # RSS has no item update time; atom:updated is the common extension readers know.
-        if self.item is not None and self.item.updated is not None:
-            stamp = _stamp(self.item.updated).isoformat()
+        if item.updated is not None:
+            stamp = _stamp(item.updated).isoformat()
             etree.SubElement(entry, f"{{{_ATOM}}}updated").text = stamp
         return entry
+
+
+def _atom_authors(entry: etree._Element, authors: tuple[Person, ...]) -> None:
+    """Person constructs after the entry's date, where feedgen would put them."""
+    position = entry.index(entry.find("updated")) + 1  # type: ignore[arg-type]  # always written
+    for offset, person in enumerate(authors):
+        author = etree.Element("author")
+        # Atom requires a name: a person without one is named by their address or page,
+        # and reads back as having no name.
+        etree.SubElement(author, "name").text = person.name or person.email or person.url
+        if person.email is not None:
+            etree.SubElement(author, "email").text = person.email
+        if person.url is not None:
+            etree.SubElement(author, "uri").text = person.url
+        entry.insert(position + offset, author)
+
+
+def _atom_media(entry: etree._Element, item: NewsItem) -> None:
+    for enclosure in item.enclosures:
+        link = etree.SubElement(
+            entry, "link", rel="enclosure", href=enclosure.url, type=enclosure.media_type
+        )
+        if enclosure.length is not None:
+            link.set("length", str(enclosure.length))
+    if item.image is not None:
+        etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
 
 
 def _stamp(moment: datetime) -> datetime:
@@ -142,15 +222,23 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     if info.language is not None:
         generator.language(info.language)
     generator.generator(_GENERATOR)
+    if rss:
+        if info.logo is not None:
+            generator.image(url=info.logo, title=info.title, link=info.link)
+        generator.newsfeed.icon = info.icon
+    else:
+        if info.icon is not None:
+            generator.icon(info.icon)
+        if info.logo is not None:
+            generator.logo(info.logo)
     updated = _stamp(feed.updated or _EPOCH)
     generator.updated(updated)
     generator.lastBuildDate(updated)
     if rss:
-        # Authors go in dc:creator. feedgen's extension hooks run on every entry, a third of
-        # the RSS export's time (docs/performance.md): loaded only when an author needs it.
-        if info.author is not None or any(item.author for item in feed.items):
-            generator.load_extension("dc", atom=False, rss=True)
+        # The channel's author in dc:creator. feedgen's extension hooks run on every entry, a
+        # third of the RSS export's time (docs/performance.md): loaded only when needed.
         if info.author is not None:
+            generator.load_extension("dc", atom=False, rss=True)
             generator.dc.dc_creator(info.author)
     else:
         # Atom requires an author for the feed; the title names the publisher when none is given.
@@ -158,7 +246,7 @@ def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:
     return generator
 
 
-def _entry(generator: FeedGenerator, item: NewsItem) -> FeedEntry:
+def _entry(generator: FeedGenerator, item: NewsItem, feed_author: Person | None) -> FeedEntry:
     entry = generator.add_entry(order="append")
     entry.id(item.id)
     entry.title(item.title)
@@ -171,13 +259,15 @@ def _entry(generator: FeedGenerator, item: NewsItem) -> FeedEntry:
     if item.source is not None:
         entry.source(url=item.source.url, title=item.source.title)
     entry.newsfeed.item = item
+    entry.newsfeed.authors = item.authors or ((feed_author,) if feed_author else ())
     return entry
 
 
 def _serialise(feed: Feed, *, rss: bool, fill: Callable[[FeedEntry, NewsItem], None]) -> bytes:
     generator = _generator(feed, rss=rss)
+    feed_author = Person(name=feed.info.author) if feed.info.author is not None else None
     for item in feed.items:
-        fill(_entry(generator, item), item)
+        fill(_entry(generator, item, feed_author), item)
     data: bytes = generator.rss_str(pretty=True) if rss else generator.atom_str(pretty=True)
     return data
 
@@ -187,14 +277,18 @@ def _fill_rss(entry: FeedEntry, item: NewsItem) -> None:
     if item.summary:
         # RSS readers render description as HTML: plain text goes in escaped, paragraphs as <p>.
         entry.description(text_to_html(item.summary))
-    if item.author is not None:
-        entry.dc.dc_creator(item.author)
 
 
 def _fill_atom(entry: FeedEntry, item: NewsItem) -> None:
-    entry.content(item.summary, type="text")
-    if item.author is not None:
-        entry.author({"name": item.author})
+    # Text as escaped HTML, not type="text": readers (newsboat among them) render text
+    # content as HTML anyway, and would show "<b>" as bold and lose a bare "&".
+    if item.content_html:
+        entry.content(item.content_html, type="html")
+        if item.summary:
+            entry.summary(text_to_html(item.summary), type="html")
+    else:
+        # An empty content element is turned into an empty XHTML div by _EntryExtras.
+        entry.content(text_to_html(item.summary), type="html")
 
 
 def to_rss(feed: Feed) -> bytes:
@@ -207,20 +301,52 @@ def to_atom(feed: Feed) -> bytes:
     return _serialise(feed, rss=False, fill=_fill_atom)
 
 
+def _json_person(person: Person) -> dict[str, str]:
+    document = {"name": person.name} if person.name is not None else {}
+    # JSON Feed has no email field: its spec offers a mailto: URL for one, and where the
+    # person has a web page too, the address goes in an extension key.
+    if person.url is not None:
+        document["url"] = person.url
+        if person.email is not None:
+            document["_email"] = person.email
+    elif person.email is not None:
+        document["url"] = f"mailto:{person.email}"
+    return document
+
+
+def _json_bodies(item: NewsItem) -> dict[str, str]:
+    # content_text is the whole plain-text body; with an HTML body, the plain text is its
+    # summary. content_html is the HTML body, or the plain text rendered with its links.
+    if item.content_html:
+        summary = {"summary": item.summary} if item.summary else {}
+        return {**summary, "content_html": item.content_html}
+    if item.summary:
+        return {"content_text": item.summary, "content_html": text_to_html(item.summary)}
+    return {"content_text": ""}
+
+
 def _json_item(item: NewsItem) -> dict[str, Any]:
-    document: dict[str, Any] = {"id": item.id, "title": item.title, "content_text": item.summary}
+    document: dict[str, Any] = {"id": item.id, "title": item.title, **_json_bodies(item)}
     if item.link is not None:
         document["url"] = item.link
+    if item.image is not None:
+        document["image"] = item.image
     document["date_published"] = _stamp(item.published).isoformat()
     if item.updated is not None:
         document["date_modified"] = _stamp(item.updated).isoformat()
-    if item.author is not None:
-        document["authors"] = [{"name": item.author}]
+    if item.authors:
+        document["authors"] = [_json_person(person) for person in item.authors]
     if item.categories:
         document["tags"] = list(item.categories)
     if item.source is not None:
         # JSON Feed has no source field; extensions are keys starting with an underscore.
         document["_source"] = {"title": item.source.title, "url": item.source.url}
+    if item.enclosures:
+        document["attachments"] = [
+            {"url": e.url, "mime_type": e.media_type}
+            | ({} if e.length is None else {"size_in_bytes": e.length})
+            for e in item.enclosures
+        ]
     return document
 
 
@@ -235,6 +361,11 @@ def to_json_feed(feed: Feed) -> bytes:
     if info.feed_url is not None:
         document["feed_url"] = info.feed_url
     document["description"] = info.description
+    # JSON Feed's icon is the large picture (512 x 512), its favicon the small one.
+    if info.logo is not None:
+        document["icon"] = info.logo
+    if info.icon is not None:
+        document["favicon"] = info.icon
     if info.language is not None:
         document["language"] = info.language
     if info.author is not None:

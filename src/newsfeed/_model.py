@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
+
+from newsfeed._errors import ValidationError
+from newsfeed._sanitize import sanitize_html
 
 # XML 1.0 cannot carry C0 controls (but tab and newlines), surrogates or U+FFFE/U+FFFF.
 # C1 controls are legal XML, but feedparser "repairs" them as Windows-1252, so they
@@ -21,6 +25,13 @@ _NOT_CARRIED = re.compile(
 _REFERENCE_LIKE = re.compile(r"&[A-Za-z0-9_]+;")
 # feedparser's own pattern of a URI scheme (its "+-." is a range, so "," is in it too).
 _SLASHES_AFTER_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+,.-]*:///")
+# An absolute URI (RFC 3986): a scheme, a colon, and something after it.
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]")
+# An address as RSS and JSON Feed carry it: local@domain, nothing a "Name <addr>" or
+# "addr (Name)" form would read as its delimiters.
+_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
+# A media type: type/subtype, as RFC 6838 restricts their names, without parameters.
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
 
 def reads_as_mojibake(text: str) -> bool:
@@ -55,12 +66,12 @@ def find_uncarried(text: str) -> int | None:
 def _check_text(owner: str, name: str, value: str) -> None:
     match = _NOT_CARRIED.search(value)
     if match is not None:
-        raise ValueError(
+        raise ValidationError(
             f"{owner}.{name}: character U+{ord(match.group()):04X} at position {match.start()} "
             "cannot be carried by XML 1.0",
         )
     if reads_as_mojibake(value):
-        raise ValueError(
+        raise ValidationError(
             f"{owner}.{name}: {value!r} reads as UTF-8 mistaken for Latin-1, "
             "which feed readers decode again",
         )
@@ -70,11 +81,11 @@ def _check_line(owner: str, name: str, value: str) -> None:
     """A one-line value: not empty, no line breaks, no surrounding whitespace."""
     _check_text(owner, name, value)
     if not value:
-        raise ValueError(f"{owner}.{name} must not be empty")
+        raise ValidationError(f"{owner}.{name} must not be empty")
     if "\n" in value or "\r" in value:
-        raise ValueError(f"{owner}.{name} must be a single line: {value!r}")
+        raise ValidationError(f"{owner}.{name} must be a single line: {value!r}")
     if value != value.strip():
-        raise ValueError(f"{owner}.{name} must not start or end with whitespace: {value!r}")
+        raise ValidationError(f"{owner}.{name} must not start or end with whitespace: {value!r}")
 
 
 def _check_optional_line(owner: str, name: str, value: str | None) -> None:
@@ -89,7 +100,7 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
     try:
         parts = urlsplit(value)
     except ValueError as exc:  # such as an unclosed "[" of an IPv6 host
-        raise ValueError(f"{owner}.{name} is not a URL: {value!r} ({exc})") from exc
+        raise ValidationError(f"{owner}.{name} is not a URL: {value!r} ({exc})") from exc
     # Feeds are read back with web links only (a javascript: or data: link is never
     # republished); readers also take "https:///path" for a typo and drop the extra slashes.
     if (
@@ -97,13 +108,13 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
         or not parts.netloc
         or any(char.isspace() for char in value)
     ):
-        raise ValueError(
+        raise ValidationError(
             f"{owner}.{name} must be an absolute http or https URL with a host: {value!r}"
         )
     # "?a&b;" would come back as "?a&b", and "&amp;" as "&".
     reference = _REFERENCE_LIKE.search(value)
     if reference is not None:
-        raise ValueError(
+        raise ValidationError(
             f"{owner}.{name}: {reference.group()!r} in {value!r} would be read as a "
             "character reference; percent-encode the ';' (%3B)",
         )
@@ -126,23 +137,38 @@ def check_summary(owner: str, value: str) -> None:
     """
     _check_text(owner, "summary", value)
     if "\r" in value:
-        raise ValueError(f"{owner}.summary must use \\n line breaks, not \\r")
+        raise ValidationError(f"{owner}.summary must use \\n line breaks, not \\r")
     for paragraph in value.split("\n\n") if value else ():
         for line in paragraph.split("\n"):
             if not line or line != line.strip():
-                raise ValueError(
+                raise ValidationError(
                     f"{owner}.summary must be paragraphs separated by one blank line, "
                     f"each line without surrounding whitespace: {line!r}",
                 )
+
+
+def _as_tuple(owner: str, name: str, value: object) -> tuple[Any, ...]:
+    """A sequence field as the tuple the model keeps; a list is taken as one."""
+    if isinstance(value, list):
+        return tuple(value)
+    if not isinstance(value, tuple):
+        raise ValidationError(f"{owner}.{name} must be a tuple, not {type(value).__name__}")
+    return value
+
+
+def _check_unique(owner: str, name: str, values: tuple[Any, ...]) -> None:
+    if len(set(values)) != len(values):
+        repeated = next(value for value in values if values.count(value) > 1)
+        raise ValidationError(f"{owner}.{name}: {repeated!r} appears more than once")
 
 
 def _check_aware(owner: str, name: str, value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        raise TypeError(f"{owner}.{name} must be a datetime, not {type(value).__name__}")
+        raise ValidationError(f"{owner}.{name} must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{owner}.{name} must be timezone-aware: {value.isoformat()}")
+        raise ValidationError(f"{owner}.{name} must be timezone-aware: {value.isoformat()}")
     # Every feed format carries whole seconds, so a finer value could not be read back.
     return value.replace(microsecond=0)
 
@@ -162,10 +188,68 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NewsItem:
-    """One news item: a bulletin record or an entry of a feed."""
+class Person:
+    """An author: a name, an email address, a web page; at least one of them."""
 
-    #: Stable, unique identifier; a URI when it is to appear in Atom.
+    #: The person's (or organisation's) name, one line.
+    name: str | None = None
+    #: An email address, ``local@domain``.
+    email: str | None = None
+    #: The person's web page: an absolute http(s) URL.
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_optional_line("Person", "name", self.name)
+        if self.email is not None:
+            _check_line("Person", "email", self.email)
+            if not _EMAIL.fullmatch(self.email):
+                raise ValidationError(f"Person.email is not an address: {self.email!r}")
+        _check_url("Person", "url", self.url)
+        if self.name is None and self.email is None and self.url is None:
+            raise ValidationError("Person needs a name, an email or a url")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Enclosure:
+    """A file that comes with an item: a podcast episode's audio, a report's PDF."""
+
+    #: Where the file is: an absolute http(s) URL.
+    url: str
+    #: Its media type, such as ``audio/mpeg`` (lower case, without parameters).
+    media_type: str
+    #: Its size in bytes, or ``None`` when unknown (RSS writes ``length="0"`` for that).
+    length: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_url("Enclosure", "url", self.url)
+        if not isinstance(self.media_type, str) or not _MEDIA_TYPE.fullmatch(self.media_type):
+            raise ValidationError(
+                f"Enclosure.media_type must be a lower-case type/subtype such as "
+                f"'audio/mpeg', not {self.media_type!r}"
+            )
+        if self.length is not None and (
+            isinstance(self.length, bool) or not isinstance(self.length, int) or self.length <= 0
+        ):
+            raise ValidationError(
+                f"Enclosure.length must be a whole number of bytes above 0, or None: "
+                f"{self.length!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewsItem:
+    """One news item: a bulletin record or an entry of a feed.
+
+    Only :attr:`id`, :attr:`title` and :attr:`published` are required. The
+    plain-text :attr:`summary` is what every reader can show; :attr:`content_html`
+    is the body as HTML, sanitized here (see ``docs/feeds.md`` for what is kept).
+    ``author="Name"`` is the short way to give one author: it stands for
+    ``authors=(Person(name="Name"),)``, and :attr:`author` is always the first
+    author's name. (``author`` is a constructor keyword, not a field, so that
+    ``dataclasses.replace(item, authors=...)`` cannot disagree with it.)
+    """
+
+    #: Stable, unique identifier: an absolute URI (``tag:``, ``urn:uuid:``, ``https:``).
     id: str
     #: One line of plain text.
     title: str
@@ -177,18 +261,61 @@ class NewsItem:
     updated: datetime | None = None
     #: The item's web page.
     link: str | None = None
-    #: The author's name.
-    author: str | None = None
     #: Category names, in the order given.
     categories: tuple[str, ...] = ()
     #: Where an aggregated item came from; ``None`` for the feed's own items.
     source: Source | None = None
+    #: The body as HTML, sanitized on construction; empty when there is none.
+    content_html: str = ""
+    #: Files that come with the item (audio, video, documents), in the order given.
+    enclosures: tuple[Enclosure, ...] = ()
+    #: The item's picture (a thumbnail): an absolute http(s) URL.
+    image: str | None = None
+    #: The authors, in the order given.
+    authors: tuple[Person, ...] = ()
+
+    def __init__(
+        self,
+        *,
+        id: str,  # noqa: A002 - the field's name
+        title: str,
+        published: datetime,
+        summary: str = "",
+        updated: datetime | None = None,
+        link: str | None = None,
+        categories: tuple[str, ...] = (),
+        source: Source | None = None,
+        content_html: str = "",
+        enclosures: tuple[Enclosure, ...] = (),
+        image: str | None = None,
+        authors: tuple[Person, ...] = (),
+        author: str | None = None,
+    ) -> None:
+        fields = locals()
+        for name in self.__dataclass_fields__:
+            object.__setattr__(self, name, fields[name])
+        if author is not None:
+            _check_line("NewsItem", "author", author)
+            if authors:
+                raise ValidationError("NewsItem: give author (a name) or authors, not both")
+            object.__setattr__(self, "authors", (Person(name=author),))
+        self.__post_init__()
+
+    @property
+    def author(self) -> str | None:
+        """The first author's name, if there is one."""
+        return self.authors[0].name if self.authors else None
 
     def __post_init__(self) -> None:
         _check_line("NewsItem", "id", self.id)
+        if not _ABSOLUTE_URI.match(self.id):
+            raise ValidationError(
+                f"NewsItem.id must be an absolute URI (such as tag:, urn:uuid: or https:), "
+                f"as Atom requires: {self.id!r}"
+            )
         if _SLASHES_AFTER_SCHEME.match(self.id):
             # feedparser takes the extra slashes for a typo and drops them from an Atom id.
-            raise ValueError(
+            raise ValidationError(
                 f"NewsItem.id: {self.id!r} has a slash right after '://', which feed "
                 "readers drop; write it without (scheme://name)",
             )
@@ -197,23 +324,47 @@ class NewsItem:
         object.__setattr__(self, "published", _check_aware("NewsItem", "published", self.published))
         updated = _check_aware("NewsItem", "updated", self.updated)
         if updated is not None and updated <= self.published:
-            raise ValueError(
+            raise ValidationError(
                 f"NewsItem.updated ({updated.isoformat()}) must be later than "
                 f"published ({self.published.isoformat()})",
             )
         object.__setattr__(self, "updated", updated)
         _check_url("NewsItem", "link", self.link)
-        _check_optional_line("NewsItem", "author", self.author)
-        if not isinstance(self.categories, tuple):
-            raise TypeError("NewsItem.categories must be a tuple of str")
-        for category in self.categories:
+        categories = _as_tuple("NewsItem", "categories", self.categories)
+        for category in categories:
+            if not isinstance(category, str):
+                raise ValidationError("NewsItem.categories must be a tuple of str")
             _check_line("NewsItem", "categories", category)
         # feedparser reads a repeated category once, so a repeat could not be read back.
-        if len(set(self.categories)) != len(self.categories):
-            repeated = next(c for c in self.categories if self.categories.count(c) > 1)
-            raise ValueError(f"NewsItem.categories: {repeated!r} appears more than once")
+        _check_unique("NewsItem", "categories", categories)
+        object.__setattr__(self, "categories", categories)
         if self.source is not None and not isinstance(self.source, Source):
-            raise TypeError("NewsItem.source must be a Source")
+            raise ValidationError("NewsItem.source must be a Source")
+        self._check_body()
+        self._check_media()
+        self._check_authors()
+
+    def _check_body(self) -> None:
+        if not isinstance(self.content_html, str):
+            raise ValidationError("NewsItem.content_html must be a str")
+        _check_text("NewsItem", "content_html", self.content_html)
+        object.__setattr__(self, "content_html", sanitize_html(self.content_html))
+
+    def _check_media(self) -> None:
+        enclosures = _as_tuple("NewsItem", "enclosures", self.enclosures)
+        if not all(isinstance(enclosure, Enclosure) for enclosure in enclosures):
+            raise ValidationError("NewsItem.enclosures must be a tuple of Enclosure")
+        # Readers key enclosures by URL: a second one of the same URL would read as one.
+        _check_unique("NewsItem", "enclosures", tuple(e.url for e in enclosures))
+        object.__setattr__(self, "enclosures", enclosures)
+        _check_url("NewsItem", "image", self.image)
+
+    def _check_authors(self) -> None:
+        authors = _as_tuple("NewsItem", "authors", self.authors)
+        if not all(isinstance(person, Person) for person in authors):
+            raise ValidationError("NewsItem.authors must be a tuple of Person")
+        _check_unique("NewsItem", "authors", authors)
+        object.__setattr__(self, "authors", authors)
 
     @property
     def last_changed(self) -> datetime:
@@ -239,6 +390,10 @@ class FeedInfo:
     author: str | None = None
     #: WebSub hubs (W3C WebSub) that subscribers are told to use and that are pinged on change.
     hubs: tuple[str, ...] = ()
+    #: A small square picture for the feed (Atom ``icon``, JSON Feed ``favicon``).
+    icon: str | None = None
+    #: A larger picture for the feed (Atom ``logo``, RSS ``image``, JSON Feed ``icon``).
+    logo: str | None = None
 
     def __post_init__(self) -> None:
         _check_line("FeedInfo", "title", self.title)
@@ -251,14 +406,14 @@ class FeedInfo:
             # xml:lang that way, so the model keeps the one spelling every format gives back.
             object.__setattr__(self, "language", self.language.replace("_", "-"))
         _check_optional_line("FeedInfo", "author", self.author)
-        if not isinstance(self.hubs, tuple):
-            raise TypeError("FeedInfo.hubs must be a tuple of str")
-        for hub in self.hubs:
+        hubs = _as_tuple("FeedInfo", "hubs", self.hubs)
+        for hub in hubs:
             _check_url("FeedInfo", "hubs", hub)
         # A hub named twice would be pinged twice for one change.
-        if len(set(self.hubs)) != len(self.hubs):
-            repeated = next(h for h in self.hubs if self.hubs.count(h) > 1)
-            raise ValueError(f"FeedInfo.hubs: {repeated!r} appears more than once")
+        _check_unique("FeedInfo", "hubs", hubs)
+        object.__setattr__(self, "hubs", hubs)
+        _check_url("FeedInfo", "icon", self.icon)
+        _check_url("FeedInfo", "logo", self.logo)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,12 +446,14 @@ class Feed:
     archive: ArchiveLinks | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.items, tuple):
-            raise TypeError("Feed.items must be a tuple of NewsItem")
+        items = _as_tuple("Feed", "items", self.items)
+        object.__setattr__(self, "items", items)
         seen: set[str] = set()
-        for item in self.items:
+        for item in items:
+            if not isinstance(item, NewsItem):
+                raise ValidationError("Feed.items must be a tuple of NewsItem")
             if item.id in seen:
-                raise ValueError(f"Feed.items: id {item.id!r} appears more than once")
+                raise ValidationError(f"Feed.items: id {item.id!r} appears more than once")
             seen.add(item.id)
 
     @property

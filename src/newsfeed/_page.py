@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from newsfeed._dates import format_date_line
-from newsfeed._model import Feed, NewsItem
+from newsfeed._model import Enclosure, Feed, NewsItem
+from newsfeed._sanitize import sanitize_html
+from newsfeed._text import text_to_html
 
 if TYPE_CHECKING:
     import jinja2
@@ -85,6 +87,9 @@ def safe_href(url: str | None) -> str | None:
 
 
 def _item_view(item: NewsItem) -> dict[str, Any]:
+    # markupsafe comes with jinja2, which is imported by then (see _environment).
+    import markupsafe  # noqa: PLC0415
+
     return {
         "title": item.title,
         "href": safe_href(item.link),
@@ -93,10 +98,42 @@ def _item_view(item: NewsItem) -> dict[str, Any]:
         "author": item.author,
         "source": item.source.title if item.source else None,
         "source_href": safe_href(item.source.url) if item.source else None,
-        "paragraphs": [
-            paragraph.split("\n") for paragraph in item.summary.split("\n\n") if paragraph
+        # The model sanitized the HTML body already; the page, which runs in a browser, does
+        # not rely on that (it is cheap). Plain text is escaped by text_to_html.
+        "body": markupsafe.Markup(  # noqa: S704 - sanitized or escaped, see above
+            sanitize_html(item.content_html) or text_to_html(item.summary)
+        ),
+        "image": safe_href(item.image),
+        "enclosures": [
+            _enclosure_view(enclosure, href)
+            for enclosure in item.enclosures
+            if (href := safe_href(enclosure.url)) is not None
         ],
     }
+
+
+def _enclosure_view(enclosure: Enclosure, href: str) -> dict[str, Any]:
+    name = unquote(urlsplit(href).path.rsplit("/", 1)[-1]) or href
+    return {
+        "href": href,
+        "media_type": enclosure.media_type,
+        "kind": enclosure.media_type.split("/", 1)[0],
+        "name": name,
+        "size": _size(enclosure.length),
+    }
+
+
+_KILO = 1000
+
+
+def _size(length: int | None) -> str | None:
+    if length is None:
+        return None
+    if length < _KILO:
+        return f"{length} bytes"
+    if length < _KILO * _KILO:
+        return f"{length / _KILO:.1f} KB"
+    return f"{length / _KILO / _KILO:.1f} MB"
 
 
 def to_html(feed: Feed, alternates: Sequence[Alternate] = ()) -> bytes:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed._errors import StateLockedError
-from newsfeed._model import NewsItem, Source
+from newsfeed._model import Enclosure, NewsItem, Person, Source
 
 _SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -80,7 +80,11 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def item_to_json(item: NewsItem) -> str:
-    """The item as compact, key-sorted JSON: equal items give equal text."""
+    """The item as compact, key-sorted JSON: equal items give equal text.
+
+    Fields at their defaults are left out, so an item of release 0.1.0's kind
+    is stored as that release stored it, and a field added later reads as its default.
+    """
     document: dict[str, Any] = {
         "id": item.id,
         "title": item.title,
@@ -88,13 +92,33 @@ def item_to_json(item: NewsItem) -> str:
         "published": item.published.isoformat(),
         "updated": None if item.updated is None else item.updated.isoformat(),
         "link": item.link,
-        "author": item.author,
         "categories": list(item.categories),
         "source": None
         if item.source is None
         else {"title": item.source.title, "url": item.source.url},
     }
+    # Release 0.1.0 stored one author's name, or null; such items are still stored so.
+    if not item.authors or (
+        item.author is not None and item.authors == (Person(name=item.author),)
+    ):
+        document["author"] = item.author
+    else:
+        document["authors"] = [_without_none(_fields_of(person)) for person in item.authors]
+    if item.content_html:
+        document["content_html"] = item.content_html
+    if item.enclosures:
+        document["enclosures"] = [_without_none(_fields_of(e)) for e in item.enclosures]
+    if item.image is not None:
+        document["image"] = item.image
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _fields_of(value: Person | Enclosure) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__dataclass_fields__}
+
+
+def _without_none(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if value is not None}
 
 
 # A source's items all carry the same Source: made (and checked) once, not once per item.
@@ -112,9 +136,13 @@ def item_from_json(text: str) -> NewsItem:
         published=datetime.fromisoformat(document["published"]),
         updated=_parse_time(document["updated"]),
         link=document["link"],
-        author=document["author"],
+        author=document.get("author"),
+        authors=tuple(Person(**person) for person in document.get("authors", ())),
         categories=tuple(document["categories"]),
         source=None if source is None else _source(title=source["title"], url=source["url"]),
+        content_html=document.get("content_html", ""),
+        enclosures=tuple(Enclosure(**e) for e in document.get("enclosures", ())),
+        image=document.get("image"),
     )
 
 

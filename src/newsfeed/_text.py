@@ -10,7 +10,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from newsfeed._model import reads_as_mojibake
+from newsfeed._model import is_web_url, reads_as_mojibake
 
 # Elements that start a new paragraph, as a browser shows them.
 _BLOCKS = frozenset(
@@ -32,12 +32,51 @@ _SOURCE_BREAK = re.compile(r"[ \t]*[\r\n][\s]*")
 _PARAGRAPH = "\x00"  # stands for a paragraph boundary until the text is assembled
 
 
+# A web address written in text: up to a space or a character that cannot stand in one.
+_WRITTEN_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+# Punctuation that ends the sentence a URL stands in, not the URL.
+_TRAILING = ".,;:!?'’”»"
+
+
+def _linked_url(url: str) -> tuple[str, str]:
+    """The URL a written one stands for, and what follows it in the sentence."""
+    end = len(url)
+    while end and (
+        url[end - 1] in _TRAILING
+        # "(see https://x.org/a)": the ")" closes the sentence's parenthesis.
+        or (url[end - 1] == ")" and url.count("(", 0, end) < url.count(")", 0, end))
+    ):
+        end -= 1
+    return url[:end], url[end:]
+
+
+def _line_to_html(line: str) -> str:
+    """One line as HTML, with each web address in it made a link to itself."""
+    parts: list[str] = []
+    position = 0
+    for match in _WRITTEN_URL.finditer(line):
+        url, rest = _linked_url(match.group())
+        parts.append(html.escape(line[position : match.start()], quote=False))
+        # Only what the model takes for a link becomes one: never "http://" alone.
+        if is_web_url(url):
+            parts.append(f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>')
+        else:
+            parts.append(html.escape(url, quote=False))
+        parts.append(html.escape(rest, quote=False))
+        position = match.end()
+    parts.append(html.escape(line[position:], quote=False))
+    return "".join(parts)
+
+
 def text_to_html(text: str) -> str:
-    """Render model text as HTML: a ``<p>`` per paragraph, ``<br />`` between lines."""
+    """Render model text as HTML: a ``<p>`` per paragraph, ``<br />`` between lines.
+
+    Web addresses (``http://`` and ``https://``) in the text become links to
+    themselves; the text a reader sees is unchanged, so
+    ``html_to_text(text_to_html(text)) == text``.
+    """
     return "".join(
-        "<p>"
-        + "<br />".join(html.escape(line, quote=False) for line in paragraph.split("\n"))
-        + "</p>"
+        "<p>" + "<br />".join(_line_to_html(line) for line in paragraph.split("\n")) + "</p>"
         for paragraph in text.split("\n\n")
         if paragraph
     )

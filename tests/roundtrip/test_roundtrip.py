@@ -1,8 +1,13 @@
 """Every exporter's output reads back into the model it was written from, and is a good feed.
 
 ``parse_feed(to_X(feed))`` gives the same items and the same :class:`FeedInfo`,
-with one documented exception: Atom requires a feed author, so a feed without
-one is written with its title as author, and reads back so.
+with the documented exceptions (docs/feeds.md):
+
+- Atom requires a feed author, so a feed without one is written with its title
+  as author, and reads back so;
+- RSS carries one enclosure per item: the first;
+- an item whose one author is the feed's own author, by name alone, is the same
+  as an item inheriting the feed's author, and reads back without authors.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from newsfeed import (
     Feed,
     FeedInfo,
     NewsItem,
+    Person,
     Source,
     derive_title,
     parse_bulletin,
@@ -69,9 +75,20 @@ def info_read_back(export: Exporter, info: FeedInfo) -> FeedInfo:
     return info
 
 
+def items_read_back(export: Exporter, feed: Feed) -> tuple[NewsItem, ...]:
+    """The items each format gives back: see the module's docstring."""
+    inherited = (Person(name=feed.info.author),) if feed.info.author is not None else None
+    items = tuple(
+        replace(item, authors=()) if item.authors == inherited else item for item in feed.items
+    )
+    if export is to_rss:
+        items = tuple(replace(item, enclosures=item.enclosures[:1]) for item in items)
+    return items
+
+
 def assert_round_trip(export: Exporter, feed: Feed) -> None:
     back = parse_feed(export(feed))
-    assert as_instants(back.items) == as_instants(feed.items)
+    assert as_instants(back.items) == as_instants(items_read_back(export, feed))
     assert back.info == info_read_back(export, feed.info)
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsfeed import Feed, FeedInfo, NewsItem, Source, load_bulletin
+from newsfeed import Enclosure, Feed, FeedInfo, NewsItem, Source, load_bulletin
 from newsfeed._page import Alternate, alternates_for, safe_href, to_html
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
@@ -50,6 +50,12 @@ class _TreeBuilder(HTMLParser):
         self.stack[-1].children.append(element)
         if tag not in VOID:
             self.stack.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # "<br />": the slash closes nothing in HTML; a void element has no end.
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
         assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
@@ -242,3 +248,62 @@ def test_bytes_are_deterministic(example):
     first.decode("utf-8")
     assert re.match(rb"<!DOCTYPE html>\n", first)
     assert first.endswith(b"</html>\n")
+
+
+def rich_item(**changes: object) -> NewsItem:
+    values: dict[str, object] = {
+        "content_html": (
+            '<p>Read the <a href="https://example.org/report.pdf">report</a>.</p>'
+            '<ul><li>Racks</li></ul><img src="https://example.org/chart.png" alt="Chart">'
+        ),
+        "image": "https://example.org/thumb.jpg",
+        "enclosures": (
+            Enclosure(
+                url="https://example.org/ep%201.mp3", media_type="audio/mpeg", length=2_500_000
+            ),
+            Enclosure(url="https://example.org/report.pdf", media_type="application/pdf"),
+        ),
+    }
+    return item(**(values | changes))
+
+
+def test_an_items_html_body_image_and_enclosures_are_shown():
+    (article,) = parse(to_html(Feed(info=INFO, items=(rich_item(),)))).iter("article")
+    (body,) = [div for div in article.iter("div") if div.attrs.get("class") == "body"]
+    assert [a.attrs["href"] for a in body.iter("a")] == ["https://example.org/report.pdf"]
+    assert [li.text() for li in body.iter("li")] == ["Racks"]
+    images = [img.attrs["src"] for img in article.iter("img")]
+    assert images == ["https://example.org/thumb.jpg", "https://example.org/chart.png"]
+    (audio,) = article.iter("audio")
+    assert (audio.attrs["src"], "controls" in audio.attrs) == (
+        "https://example.org/ep%201.mp3",
+        True,
+    )
+    (enclosures,) = [ul for ul in article.iter("ul") if ul.attrs.get("class") == "enclosures"]
+    links = [(a.attrs["href"], a.text()) for a in enclosures.iter("a")]
+    assert links == [
+        ("https://example.org/ep%201.mp3", "ep 1.mp3"),
+        ("https://example.org/report.pdf", "report.pdf"),
+    ]
+    assert "audio/mpeg, 2.5 MB" in enclosures.text()
+
+
+def test_web_addresses_in_plain_text_are_links_on_the_page():
+    news = item(summary="Details at https://example.org/details.")
+    (article,) = parse(to_html(Feed(info=INFO, items=(news,)))).iter("article")
+    assert [a.attrs["href"] for a in article.iter("a")] == ["https://example.org/details"]
+    assert "Details at https://example.org/details." in article.text()
+
+
+def test_an_html_body_that_bypassed_the_model_is_sanitized_on_the_page():
+    news = rich_item(enclosures=())
+    hostile = '<p onclick="x()">hi</p><script>alert(1)</script><iframe src="https://evil.example/">'
+    object.__setattr__(news, "content_html", hostile)
+    bad = Enclosure(url="https://example.org/a.mp3", media_type="audio/mpeg")
+    object.__setattr__(bad, "url", "javascript:alert(2)")
+    object.__setattr__(news, "enclosures", (bad,))
+    page = to_html(Feed(info=INFO, items=(news,)))
+    assert b"<script" not in page
+    assert b"onclick" not in page
+    assert b"<iframe" not in page
+    assert b"javascript:" not in page

@@ -16,6 +16,7 @@ from newsfeed import (
     NewsfeedError,
     OutputError,
     Problem,
+    ValidationError,
 )
 
 PACKAGE = Path(newsfeed.__file__).parent
@@ -77,6 +78,8 @@ def test_error_hierarchy() -> None:
     assert issubclass(FeedParseError, ValueError)
     assert issubclass(OutputError, NewsfeedError)
     assert issubclass(OutputError, OSError)
+    assert issubclass(ValidationError, NewsfeedError)
+    assert issubclass(ValidationError, ValueError)
     assert issubclass(NewsfeedError, Exception)
 
 
@@ -111,6 +114,7 @@ def sample_errors() -> list[NewsfeedError]:
         FeedParseError("not a feed", source="https://example.org/feed"),
         FeedParseError("not a feed"),
         OutputError("public/feed.xml", "Permission denied", errno=13),
+        ValidationError("NewsItem.link must be an absolute http or https URL"),
     ]
     # The aggregator's errors, where this version has them.
     config_error = getattr(newsfeed, "ConfigError", None)
@@ -161,7 +165,12 @@ def imported_modules(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("library", "owner"), [("feedgen", "_export.py"), ("feedparser", "_ingest/_feedparser.py")]
+    ("library", "owner"),
+    [
+        ("feedgen", "_export.py"),
+        ("feedparser", "_ingest/_feedparser.py"),
+        ("nh3", "_sanitize.py"),
+    ],
 )
 def test_one_module_owns_each_feed_library(library: str, owner: str) -> None:
     importers = sorted(

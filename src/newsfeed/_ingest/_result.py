@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from newsfeed._errors import FeedParseError
 from newsfeed._ingest._clean import Cleaner
-from newsfeed._model import ArchiveLinks, Feed, FeedInfo, NewsItem
+from newsfeed._model import ArchiveLinks, Feed, FeedInfo, NewsItem, Person
 
 #: The date of an undated entry in a document that has no date at all.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -109,6 +109,11 @@ def assemble(
         raise FeedParseError(f"feed metadata unusable: {exc}", source=url) from exc
     if clean.removed:
         warnings.append(f"removed {clean.removed} characters XML cannot carry")
+    # newsfeed writes the feed's author on items without their own (readers show only an
+    # item's): an item whose one author is the feed's, by name alone, inherits it.
+    if feed_info.author is not None:
+        inherited = (Person(name=feed_info.author),)
+        items = [replace(item, authors=()) if item.authors == inherited else item for item in items]
     return ReadFeed(
         feed=Feed(
             info=feed_info,

@@ -84,12 +84,11 @@ def test_rss_authors_with_an_address_keep_their_name(author: str, expected: str)
 
 
 def test_a_bare_address_is_an_author_without_a_name() -> None:
-    # The model's author is a name for now: an address alone is what there is to show.
     data = rss(
         f"<item><title>One</title><guid>https://a.example/1</guid><author>news@city.agency</author>{DATED}</item>"
     )
     (item,) = read_feed(data, now=NOW).feed.items
-    assert item.author == "news@city.agency"
+    assert item.authors == (newsfeed.Person(email="news@city.agency"),)
 
 
 def test_a_description_only_item_is_kept_with_a_derived_title() -> None:

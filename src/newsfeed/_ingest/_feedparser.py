@@ -18,7 +18,9 @@ from urllib.parse import urljoin
 import feedparser
 
 from newsfeed._errors import FeedParseError
+from newsfeed._ingest._bodies import html_body
 from newsfeed._ingest._clean import (
+    HTML_TYPES,
     Cleaner,
     dates,
     from_struct_time,
@@ -35,11 +37,12 @@ from newsfeed._ingest._guards import (
     without_impossible_references,
 )
 from newsfeed._ingest._ids import fallback_id, uri_id
-from newsfeed._ingest._people import Person, person_from_string, unique
+from newsfeed._ingest._media import enclosure, unique_by_url
+from newsfeed._ingest._people import label, person_from_string, unique
 from newsfeed._ingest._raw import RawDocument, RawEntry, read_raw
 from newsfeed._ingest._result import Dating, ReadFeed, assemble
-from newsfeed._model import ArchiveLinks, FeedInfo, NewsItem, Source
-from newsfeed._text import derive_title
+from newsfeed._model import ArchiveLinks, Enclosure, FeedInfo, NewsItem, Person, Source
+from newsfeed._text import derive_title, html_to_text
 
 # Atom's title types (and Atom 0.3's media types) as feedparser names them.
 _TITLE_TYPES = {
@@ -81,11 +84,95 @@ def _people(
     if raw is None:
         author = found.get("author")
         raw = (person_from_string(author),) if isinstance(author, str) else ()
-    cleaned = (
-        replace(one, name=clean.line(one.name)) if one is not None and one.name else one
-        for one in raw
-    )
-    return unique([one for one in cleaned if one is not None and one.label])
+    return unique(_cleaned(one, clean) for one in raw)
+
+
+def _cleaned(one: Person | None, clean: Cleaner) -> Person | None:
+    """*one* with a name XML can carry, on one line; ``None`` if nothing is left of it."""
+    if one is None or one.name is None:
+        return one
+    name = clean.line(one.name)
+    if name is None and one.email is None and one.url is None:
+        return None
+    return replace(one, name=name)
+
+
+def _is_html(detail: Mapping[str, Any] | None) -> bool:
+    return detail is not None and detail.get("type") in HTML_TYPES
+
+
+def _bodies(
+    entry: Mapping[str, Any], *, is_rss: bool, url: str | None, clean: Cleaner
+) -> tuple[str, str]:
+    """The plain-text summary and the sanitized HTML body of an entry.
+
+    The HTML body is the richest HTML there is: ``content:encoded`` or Atom ``content``,
+    else an HTML description or summary; its relative URLs resolve against its
+    ``xml:base`` (which feedparser tracks without resolving), else the document's URL.
+    The summary is the text of RSS ``description`` or Atom ``summary``; without one, the
+    text of a content that is no HTML body (Atom ``type="text"``, or the rendering of
+    plain text): an HTML body alone leaves the summary empty, as it was written.
+
+    RSS ``content:encoded`` is always a body (newsfeed writes plain text in
+    ``description``). An Atom ``content`` without a ``summary`` that is exactly the
+    rendering of its own text is that text (newsfeed writes an item without an HTML
+    body so), and so is an RSS description alone.
+    """
+    contents = [detail for detail in entry.get("content", ()) if detail]
+    described = entry.get("summary_detail")
+    summary = text_of(described, clean)
+    for detail in [*contents, described]:
+        if not _is_html(detail):
+            continue
+        text = summary if is_rss and detail is not described else summary or text_of(detail, clean)
+        body = html_body(
+            detail.get("value"), base=detail.get("base") or url, summary=text, clean=clean
+        )
+        if body:
+            return summary, body
+    for detail in contents:
+        if summary:
+            break
+        summary = text_of(detail, clean)
+    return summary, ""
+
+
+def _media(entry: Mapping[str, Any], clean: Cleaner) -> tuple[tuple[Enclosure, ...], str | None]:
+    """The entry's files and its picture.
+
+    Files: RSS ``<enclosure>``s and Atom ``link rel="enclosure"`` (feedparser's
+    ``enclosures``), and ``media:content`` that is not an image. The picture: the first
+    ``media:thumbnail`` (in a ``media:group`` too), else ``itunes:image``, else a
+    ``media:content`` image.
+    """
+    media = [found for found in entry.get("media_content", ()) if isinstance(found, Mapping)]
+    images = [
+        found.get("url")
+        for found in media
+        if found.get("medium") == "image" or str(found.get("type", "")).startswith("image/")
+    ]
+    files = [
+        *(
+            enclosure(found.get("href"), found.get("type"), found.get("length"), clean)
+            for found in entry.get("enclosures", ())
+        ),
+        *(
+            enclosure(found.get("url"), found.get("type"), found.get("filesize"), clean)
+            for found in media
+            if found.get("url") not in images
+        ),
+    ]
+    pictures = [
+        *(
+            found.get("url")
+            for found in entry.get("media_thumbnail", ())
+            if isinstance(found, Mapping)
+        ),
+        (entry.get("image") or {}).get("href"),
+        *images,
+    ]
+    image = next((href for picture in pictures if (href := web_link(picture, clean))), None)
+    return unique_by_url(files), image
 
 
 def _entry_item(
@@ -93,6 +180,7 @@ def _entry_item(
     raw: RawEntry | None,
     *,
     is_rss: bool,
+    url: str | None,
     scope: str,
     clean: Cleaner,
     dating: Dating,
@@ -103,11 +191,7 @@ def _entry_item(
     # Atom id (it reads <id> as a guid), but an Atom id is a name, never a link.
     if entry_link is None and is_rss and entry.get("guidislink") and entry_id:
         entry_link = web_link(entry_id, clean)
-    summary = ""
-    for detail in (*entry.get("content", ()), entry.get("summary_detail")):
-        summary = text_of(detail, clean)
-        if summary:
-            break
+    summary, content_html = _bodies(entry, is_rss=is_rss, url=url, clean=clean)
     title = _title(entry, raw, is_rss=is_rss, clean=clean)
     # An item with only a <description> is valid RSS: its text names it.
     if title is None and entry_id is None and entry_link is None and not summary:
@@ -129,15 +213,21 @@ def _entry_item(
         or link(source_links, "alternate", clean)
     )
     source_title = clean.line(source.get("title"))
-    people = _people(entry, None if raw is None else raw.people, clean)
+    enclosures, image = _media(entry, clean)
     return NewsItem(
         id=entry_id,
-        title=title or derive_title(summary) or entry_link or entry_id,
+        title=title
+        or derive_title(summary or html_to_text(content_html))
+        or entry_link
+        or entry_id,
         summary=summary,
+        content_html=content_html,
+        enclosures=enclosures,
+        image=image,
         published=published,
         updated=updated,
         link=entry_link,
-        author=people[0].label if people else None,
+        authors=_people(entry, None if raw is None else raw.people, clean),
         # A term repeated (with another scheme or label) is one category to the model.
         categories=tuple(
             dict.fromkeys(
@@ -186,14 +276,18 @@ def _feed_info(
     title = clean.line(text_of(title_detail, clean)) or url or "Untitled feed"
     links = meta.get("links", ())
     people = _people(meta, None if raw is None else raw.people, clean)
+    image = meta.get("image") or {}
     return FeedInfo(
         title=title,
         link=_feed_link(meta, items, url=url, clean=clean),
         description=clean.line(text_of(meta.get("subtitle_detail"), clean)) or title,
         feed_url=link(links, "self", clean),
         language=clean.line(meta.get("language")),
-        author=people[0].label if people else None,
+        author=label(people[0]) if people else None,
         hubs=hubs(links, clean),
+        # Atom icon (and atom:icon in RSS); RSS <image> (or itunes:image), Atom logo.
+        icon=web_link(meta.get("icon"), clean),
+        logo=web_link(image.get("href"), clean) or web_link(meta.get("logo"), clean),
     )
 
 
@@ -294,6 +388,7 @@ def read_xml(
                 entry,
                 None if raw is None else raw.entries[index],
                 is_rss=is_rss,
+                url=url,
                 scope=scope,
                 clean=clean,
                 dating=dating,

@@ -18,11 +18,13 @@ from typing import Any
 from dateutil.parser import isoparse
 
 from newsfeed._errors import FeedParseError
+from newsfeed._ingest._bodies import html_body
 from newsfeed._ingest._clean import Cleaner, dates, hubs, items_site, web_link
 from newsfeed._ingest._ids import fallback_id, uri_id
-from newsfeed._ingest._people import Person, person, unique
+from newsfeed._ingest._media import enclosure, unique_by_url
+from newsfeed._ingest._people import label, person, unique
 from newsfeed._ingest._result import Dating, ReadFeed, assemble
-from newsfeed._model import ArchiveLinks, FeedInfo, NewsItem, Source
+from newsfeed._model import ArchiveLinks, Enclosure, FeedInfo, NewsItem, Person, Source
 from newsfeed._text import derive_title, html_to_text, normalise_text
 
 # Version 1 and 1.1 are written with either scheme in the wild.
@@ -75,7 +77,7 @@ class _Fields:
         return None
 
 
-def _people(document: Mapping[str, Any]) -> tuple[Person, ...]:
+def _people(document: Mapping[str, Any], clean: Cleaner) -> tuple[Person, ...]:
     """JSON Feed 1.1 ``authors``, else 1.0's single ``author``; a ``mailto:`` URL is an address."""
     authors = document.get("authors")
     if not isinstance(authors, list):
@@ -87,10 +89,34 @@ def _people(document: Mapping[str, Any]) -> tuple[Person, ...]:
             continue
         url = author.get("url")
         is_address = isinstance(url, str) and url.startswith("mailto:")
-        found.append(
-            person(author.get("name"), url if is_address else None, None if is_address else url)
-        )
+        # newsfeed writes the address of a person with a web page in "_email".
+        email = url if is_address else author.get("_email")
+        found.append(person(clean.line(author.get("name")), email, None if is_address else url))
     return unique(found)
+
+
+def _bodies(fields: _Fields, *, url: str | None, clean: Cleaner) -> tuple[str, str]:
+    """The plain-text summary (``content_text``, else ``summary``) and the sanitized HTML
+    body (``content_html``, its relative URLs resolved against the document's URL)."""
+    text = fields.string("content_text")
+    teaser = fields.string("summary")
+    markup = fields.string("content_html")
+    if text is not None or teaser is not None:
+        summary = normalise_text(clean(text if text is not None else teaser or ""))
+        return summary, html_body(markup, base=url, summary=summary, clean=clean)
+    # An HTML body alone leaves the summary empty, as it was written (newsfeed writes
+    # content_text next to the rendering of an item's plain text).
+    body = html_body(markup, base=url, summary="", clean=clean)
+    return ("", body) if body else (html_to_text(clean(markup or "")), "")
+
+
+def _attachments(raw: object, clean: Cleaner) -> tuple[Enclosure, ...]:
+    found = raw if isinstance(raw, list) else []
+    return unique_by_url(
+        enclosure(one.get("url"), one.get("mime_type"), one.get("size_in_bytes"), clean)
+        for one in found
+        if isinstance(one, dict)
+    )
 
 
 def _tags(raw: object, clean: Cleaner) -> tuple[str, ...]:
@@ -107,9 +133,7 @@ def _item(
     fields = _Fields(raw, f"items[{index}]: ", url=url, warnings=None)
     raw_id = raw.get("id")
     entry_id = clean.line(str(raw_id)) if isinstance(raw_id, str | int) else None
-    text = fields.string("content_text")
-    markup = fields.string("content_html")
-    summary = normalise_text(clean(text)) if text is not None else html_to_text(clean(markup or ""))
+    summary, content_html = _bodies(fields, url=url, clean=clean)
     title = clean.line(fields.string("title"))
     link = web_link(fields.string("url"), clean)
     if entry_id is None and title is None and link is None and not summary:
@@ -120,15 +144,18 @@ def _item(
     source = raw.get("_source")
     source_title = clean.line(source.get("title")) if isinstance(source, dict) else None
     source_url = web_link(source.get("url"), clean) if isinstance(source, dict) else None
-    people = _people(raw)
     return NewsItem(
         id=entry_id,
-        title=title or derive_title(summary) or link or "Untitled",
+        title=title or derive_title(summary or html_to_text(content_html)) or link or "Untitled",
         summary=summary,
+        content_html=content_html,
+        enclosures=_attachments(raw.get("attachments"), clean),
+        image=web_link(fields.string("image"), clean)
+        or web_link(fields.string("banner_image"), clean),
         published=published,
         updated=updated,
         link=link,
-        author=clean.line(people[0].label) if people else None,
+        authors=_people(raw, clean),
         categories=_tags(raw.get("tags"), clean),
         source=Source(title=source_title, url=source_url) if source_title and source_url else None,
     )
@@ -154,7 +181,7 @@ def _info(
 ) -> FeedInfo:
     title = clean.line(fields.string("title")) or url or "Untitled feed"
     feed_url = web_link(fields.string("feed_url"), clean)
-    people = _people(fields.document)
+    people = _people(fields.document, clean)
     return FeedInfo(
         title=title,
         link=web_link(fields.string("home_page_url"), clean)
@@ -164,8 +191,11 @@ def _info(
         description=clean.line(fields.string("description")) or title,
         feed_url=feed_url,
         language=clean.line(fields.string("language")),
-        author=clean.line(people[0].label) if people else None,
+        author=label(people[0]) if people else None,
         hubs=_hubs(fields.document, clean),
+        # JSON Feed's icon is the large picture (512 x 512), its favicon the small one.
+        icon=web_link(fields.string("favicon"), clean),
+        logo=web_link(fields.string("icon"), clean),
     )
 
 

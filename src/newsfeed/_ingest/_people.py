@@ -3,16 +3,16 @@
 feedparser 6.0 splits RSS author strings with a pattern that knows top-level domains
 of at most four letters: ``press@volga-seats.example (Press Office)`` comes out as the
 address ``press@volga-seats.exam`` and the name ``ple (Press Office``. The strings are
-parsed here instead, from the raw elements (see :mod:`._xml`) and JSON Feed objects.
+parsed here instead, from the raw elements (see :mod:`._raw`) and JSON Feed objects.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from newsfeed._model import is_web_url
+from newsfeed._errors import ValidationError
+from newsfeed._model import Person, is_web_url
 
 # An addr-spec as feeds write it: no spaces, angle brackets or parentheses, one "@".
 _ADDRESS = r"[^\s<>()@\"]+@[^\s<>()@\"]+"
@@ -28,19 +28,9 @@ _FORMS = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Person:
-    """An author as read: at least one of the three is set."""
-
-    name: str | None = None
-    email: str | None = None
-    #: An absolute http(s) URL.
-    url: str | None = None
-
-    @property
-    def label(self) -> str:
-        """What to call the person where only a name fits: the name, else the address or URL."""
-        return self.name or self.email or self.url or ""
+def label(person: Person) -> str:
+    """What to call *person* where only a name fits: the name, else the address or page."""
+    return person.name or person.email or person.url or ""
 
 
 def _line(value: str | None) -> str | None:
@@ -58,6 +48,21 @@ def _name(value: str | None) -> str | None:
     return name
 
 
+def _made(name: str | None, email: str | None, url: str | None) -> Person | None:
+    """The person, without what the model refuses of it (an odd address, a bad page)."""
+    # Atom requires a name, and newsfeed names a person without one by address or page.
+    if name is not None and name in {email, url}:
+        name = None
+    for fields in ((name, email, url), (name or email, None, url), (name or email, None, None)):
+        if fields == (None, None, None):
+            return None
+        try:
+            return Person(name=fields[0], email=fields[1], url=fields[2])
+        except ValidationError:
+            continue
+    return None
+
+
 def person_from_string(raw: str) -> Person | None:
     """A person from one author string, whichever of the usual forms it has."""
     text = _line(raw)
@@ -66,8 +71,10 @@ def person_from_string(raw: str) -> Person | None:
     for form in _FORMS:
         if match := form.fullmatch(text):
             fields = match.groupdict()
-            return Person(name=_name(fields.get("name")), email=fields["email"])
-    return Person(name=_name(text))
+            return _made(_name(fields.get("name")), fields["email"], None)
+    if is_web_url(text):
+        return _made(None, None, text)
+    return _made(_name(text), None, None)
 
 
 def person(name: object = None, email: object = None, url: object = None) -> Person | None:
@@ -76,30 +83,32 @@ def person(name: object = None, email: object = None, url: object = None) -> Per
     Values of the wrong type, an address that is not one, and a URL that is not
     an absolute http(s) URL are left out; a person with nothing left is ``None``.
     """
-    found = Person(
-        name=_name(name) if isinstance(name, str) else None,
-        email=_line(email.removeprefix("mailto:"))
-        if isinstance(email, str) and re.fullmatch(_ADDRESS, email.removeprefix("mailto:").strip())
-        else None,
-        url=_line(url) if isinstance(url, str) and is_web_url(url.strip()) else None,
-    )
-    if found.email is None and found.url is None:
+    name = _name(name) if isinstance(name, str) else None
+    email = _line(email.removeprefix("mailto:")) if isinstance(email, str) else None
+    if email is not None and not re.fullmatch(_ADDRESS, email):
+        email = None
+    url = _line(url) if isinstance(url, str) else None
+    if url is not None and not is_web_url(url):
+        url = None
+    if email is None and url is None and name is not None:
         # A name alone may still be a whole author string: <name>Jane <jane@x.example></name>.
-        return person_from_string(found.name) if found.name else None
-    return found
+        return person_from_string(name)
+    return _made(name, email, url)
 
 
 def unique(people: Iterable[Person | None]) -> tuple[Person, ...]:
     """The people found, each once, in order.
 
     ``dc:creator`` "Jane" and ``author`` "jane@x.example (Jane)" are one person: a
-    name alone is left out where a fuller person has that name.
+    person all of whose values another person found has is left out.
     """
     found = [one for one in dict.fromkeys(people) if one is not None]
+
+    def values(one: Person) -> set[str]:
+        return {value for value in (one.name, one.email, one.url) if value is not None}
+
     return tuple(
         one
         for one in found
-        if one.email
-        or one.url
-        or not any(other.name == one.name for other in found if other != one)
+        if not any(other != one and values(one) <= values(other) for other in found)
     )

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from newsfeed._ingest._people import Person, person, person_from_string
+from newsfeed._ingest._people import person, person_from_string
+from newsfeed._model import Person
 
 _PARSER = etree.XMLParser(
     recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
@@ -77,22 +78,28 @@ def _child_text(element: etree._Element, namespace: str, name: str) -> str | Non
 
 
 def _people(element: etree._Element) -> tuple[Person | None, ...]:
-    """The authors an entry (or channel, or Atom feed) names in its own child elements."""
-    found: list[Person | None] = []
+    """The authors an entry (or channel, or Atom feed) names in its own child elements.
+
+    Atom person constructs (also in RSS, where newsfeed writes them next to
+    ``dc:creator``) are whole people: where there are any, they are the authors.
+    Otherwise the author strings are (``author``, ``dc:creator``, ``itunes:author``).
+    """
+    constructs: list[Person | None] = []
+    strings: list[Person | None] = []
     for child in element.iterchildren(tag=etree.Element):
         tag = child.tag
         if tag in _AUTHOR_STRINGS:
-            found.append(person_from_string(_text(child)))
+            strings.append(person_from_string(_text(child)))
         elif tag in {f"{{{_ATOM}}}author", f"{{{_ATOM_03}}}author"}:
             namespace, _ = _split(tag)
-            found.append(
+            constructs.append(
                 person(
                     _child_text(child, namespace, "name"),
                     _child_text(child, namespace, "email"),
                     _child_text(child, namespace, "uri") or _child_text(child, namespace, "url"),
                 )
             )
-    return tuple(found)
+    return tuple(constructs) if any(constructs) else tuple(strings)
 
 
 def _is_entry(element: etree._Element) -> bool:

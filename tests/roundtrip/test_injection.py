@@ -105,11 +105,15 @@ def hostile_rss() -> bytes:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"
  xmlns:dc="http://purl.org/dc/elements/1.1/"
- xmlns:content="http://purl.org/rss/1.0/modules/content/">
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:media="http://search.yahoo.com/mrss/"
+ xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
 <channel>
 <title>{text}</title>
 <link>{escape(links["javascript"])}</link>
 <description>{escape(HOSTILE_HTML)}</description>
+<image><url>{escape(links["javascript"])}</url><title>{text}</title><link>{escape(links["data"])}</link></image>
+<atom:icon>{escape(links["vbscript"])}</atom:icon>
 <atom:link rel="self" href={quoteattr(links["data"])}/>
 <atom:link rel="hub" href={quoteattr(links["vbscript"])}/>
 <item>
@@ -129,6 +133,12 @@ def hostile_rss() -> bytes:
 <pubDate>{_rfc822(2)}</pubDate>
 <description><![CDATA[{HOSTILE_HTML}]]></description>
 <content:encoded><![CDATA[{HOSTILE_HTML}]]></content:encoded>
+<author>hostile@rss.example ({text})</author>
+<enclosure url={quoteattr(links["javascript"])} length="1" type="audio/mpeg"/>
+<enclosure url={quoteattr(links["data"])} length="1" type="text/html"/>
+<media:content url={quoteattr(links["vbscript"])} medium="video" type="video/mp4"/>
+<media:thumbnail url={quoteattr(links["upper"])}/>
+<itunes:image href={quoteattr(links["spaced"])}/>
 <source url="https://origin.example/feed.xml">{text}</source>
 </item>
 <item>
@@ -155,6 +165,8 @@ def hostile_atom() -> bytes:
 <updated>{NOW.isoformat()}</updated>
 <link rel="alternate" href={quoteattr(links["javascript"])}/>
 <link rel="self" href={quoteattr(links["data"])}/>
+<icon>{escape(links["javascript"])}</icon>
+<logo>{escape(links["data"])}</logo>
 <author><name>{text}</name><uri>{escape(links["javascript"])}</uri></author>
 <entry>
 <id>tag:atom.example,2024:html</id>
@@ -163,7 +175,10 @@ def hostile_atom() -> bytes:
 <published>{(NOW - timedelta(hours=3)).isoformat()}</published>
 <updated>{(NOW - timedelta(hours=3)).isoformat()}</updated>
 <content type="html">{markup}</content>
-<author><name>{text}</name><uri>{escape(links["vbscript"])}</uri></author>
+<summary type="html">{markup}</summary>
+<link rel="enclosure" href={quoteattr(links["javascript"])} type="audio/mpeg" length="5"/>
+<author><name>{text}</name><uri>{escape(links["vbscript"])}</uri>
+<email>{escape(HOSTILE_TEXT)}</email></author>
 <category term={quoteattr(HOSTILE_TEXT)} label={quoteattr(HOSTILE_TEXT)}/>
 <source>
 <id>tag:origin.example,2024:feed</id>
@@ -204,6 +219,8 @@ def hostile_json() -> bytes:
         "feed_url": links["data"],
         "next_url": links["vbscript"],
         "hubs": [{"type": "WebSub", "url": links["javascript"]}],
+        "icon": links["javascript"],
+        "favicon": links["data"],
         "authors": [{"name": HOSTILE_TEXT, "url": links["javascript"]}],
         "items": [
             {
@@ -255,10 +272,13 @@ _URL_ATTRIBUTES = frozenset(
 _LIVE_ELEMENTS = frozenset(
     {
         "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
-        "button", "style", "svg", "math", "base", "meta", "link", "img", "video", "audio",
-        "source", "template", "noscript", "xmp", "textarea",
+        "button", "style", "svg", "math", "base", "meta", "link", "template", "noscript", "xmp",
+        "textarea",
     }
 )  # fmt: skip
+#: Elements that show a picture or play a file: an HTML body's images and the page's
+#: enclosures (issue #10) may have them, loading from absolute http(s) URLs only.
+_MEDIA_ELEMENTS = frozenset({"img", "video", "audio", "source"})
 _HTML_SCHEMES = frozenset({"http", "https", "mailto", ""})
 
 
@@ -336,6 +356,9 @@ def parse_html(markup: str) -> Element:
 
 
 def assert_inert_attributes(element: Element, where: str) -> None:
+    if element.tag in _MEDIA_ELEMENTS:
+        for name in ("src", "poster", "srcset"):
+            assert_web_link(element.attrs.get(name), f"{where}: <{element.tag} {name}>")
     for name, value in element.attrs.items():
         assert not name.startswith("on"), f"{where}: <{element.tag} {name}={value!r}>"
         if name in _URL_ATTRIBUTES:
@@ -407,7 +430,10 @@ def check_rss(data: bytes, where: str) -> list[Shown]:
     return [
         Shown(
             title=item.findtext("title", ""),
-            summary=_words(parse_html(item.findtext("description", "")).all_text()),
+            # The plain text (as HTML), else the HTML body's text.
+            summary=_words(
+                parse_html(item.findtext("description") or item.findtext(_CONTENT, "")).all_text()
+            ),
             author=item.findtext(_DC_CREATOR),
             categories=tuple(category.text or "" for category in item.iter("category")),
             source=item.findtext("source"),
@@ -436,7 +462,12 @@ def check_atom(data: bytes, where: str) -> list[Shown]:
     return [
         Shown(
             title=entry.findtext(f"{_ATOM}title", ""),
-            summary=_words(entry.findtext(f"{_ATOM}content", "")),
+            # The plain text as HTML: the summary next to an HTML body, else the content.
+            summary=_words(
+                parse_html(
+                    entry.findtext(f"{_ATOM}summary") or entry.findtext(f"{_ATOM}content", "")
+                ).all_text()
+            ),
             author=entry.findtext(f"{_ATOM}author/{_ATOM}name"),
             categories=tuple(
                 category.get("term", "") for category in entry.iter(f"{_ATOM}category")
@@ -476,7 +507,13 @@ def check_json(data: bytes, where: str) -> list[Shown]:
     return [
         Shown(
             title=item["title"],
-            summary=_words(item["content_text"]),
+            # The plain text: content_text, or the summary next to an HTML body, else the
+            # HTML body's text.
+            summary=_words(
+                item.get("content_text")
+                or item.get("summary")
+                or parse_html(item.get("content_html", "")).all_text()
+            ),
             author=item["authors"][0]["name"] if item.get("authors") else None,
             categories=tuple(item.get("tags", ())),
             source=item["_source"]["title"] if item.get("_source") else None,

@@ -83,16 +83,14 @@ def person(name: object = None, email: object = None, url: object = None) -> Per
     Values of the wrong type, an address that is not one, and a URL that is not
     an absolute http(s) URL are left out; a person with nothing left is ``None``.
     """
-    name = _name(name) if isinstance(name, str) else None
+    name = _line(name) if isinstance(name, str) else None
     email = _line(email.removeprefix("mailto:")) if isinstance(email, str) else None
     if email is not None and not re.fullmatch(_ADDRESS, email):
         email = None
     url = _line(url) if isinstance(url, str) else None
     if url is not None and not is_web_url(url):
         url = None
-    if email is None and url is None and name is not None:
-        # A name alone may still be a whole author string: <name>Jane <jane@x.example></name>.
-        return person_from_string(name)
+    # A name is a name, even one with an "@" in it: it is not parsed as an author string.
     return _made(name, email, url)
 
 

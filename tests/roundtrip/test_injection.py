@@ -302,6 +302,8 @@ class Element:
     parents: tuple[str, ...]
     children: list[Element] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
+    #: Text and children in document order (a linked web address inside a line of text).
+    parts: list[str | Element] = field(default_factory=list)
 
     def iter(self) -> Iterator[Element]:
         yield self
@@ -309,7 +311,7 @@ class Element:
             yield from child.iter()
 
     def all_text(self) -> str:
-        return "".join(self.text) + "".join(child.all_text() for child in self.children)
+        return "".join(part if isinstance(part, str) else part.all_text() for part in self.parts)
 
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -330,6 +332,7 @@ class _Tree(HTMLParser):
             tag, {name: value or "" for name, value in attrs}, (*parent.parents, parent.tag)
         )
         parent.children.append(element)
+        parent.parts.append(element)
         if tag not in _VOID:
             self.open.append(element)
 
@@ -346,6 +349,7 @@ class _Tree(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.open[-1].text.append(data)
+        self.open[-1].parts.append(data)
 
 
 def parse_html(markup: str) -> Element:
@@ -489,7 +493,11 @@ def _check_json_value(value: object, where: str) -> None:
         for key, inner in value.items():
             if key in _JSON_URLS:
                 assert isinstance(inner, str)
-                assert_web_link(inner, f"{where}.{key}")
+                # JSON Feed writes an author's address as a mailto: URL (it has no email key).
+                schemes = (
+                    _HTML_SCHEMES - {""} if ".authors[" in where else frozenset({"http", "https"})
+                )
+                assert_web_link(inner, f"{where}.{key}", schemes)
             elif key == "content_html":
                 assert isinstance(inner, str)
                 assert_inert_html(inner, f"{where}.content_html")

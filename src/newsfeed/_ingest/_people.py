@@ -17,8 +17,9 @@ from newsfeed._model import Person, is_web_url
 # An addr-spec as feeds write it: no spaces, angle brackets or parentheses, one "@".
 _ADDRESS = r"[^\s<>()@\"]+@[^\s<>()@\"]+"
 _FORMS = (
-    # press@volga-seats.example (Press Office), RSS 2.0's own form
-    re.compile(rf"(?:mailto:)?(?P<email>{_ADDRESS})\s*\((?P<name>[^()]*)\)"),
+    # press@volga-seats.example (Press Office), RSS 2.0's own form; the name may hold
+    # parentheses of its own
+    re.compile(rf"(?:mailto:)?(?P<email>{_ADDRESS})\s*\((?P<name>.*)\)"),
     # Jane Doe <jane@x.example>, as in mail headers; "Doe, Jane" <...> too
     re.compile(rf"(?P<name>[^<>]*?)\s*<(?:mailto:)?(?P<email>{_ADDRESS})>"),
     # Jane Doe (jane@x.example)

@@ -125,29 +125,32 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
         if item.content_html:
             etree.SubElement(entry, f"{{{_CONTENT}}}encoded").text = item.content_html
         # Readers look for an RSS item's author in dc:creator; RSS's own <author> holds an
-        # address only. Atom person constructs carry the whole person, address and page too.
+        # address only. An Atom person construct carries the first author whole, with
+        # address and page.
         for person in self.authors:
             etree.SubElement(entry, f"{{{_DC}}}creator").text = (
                 person.name or person.email or person.url
             )
-        for person in self.authors:
+        if self.authors:
+            # An RSS item may hold one atom:author (the W3C validator counts them).
+            first = self.authors[0]
             author = etree.SubElement(entry, f"{{{_ATOM}}}author")
             etree.SubElement(author, f"{{{_ATOM}}}name").text = (
-                person.name or person.email or person.url
+                first.name or first.email or first.url
             )
-            if person.email is not None:
-                etree.SubElement(author, f"{{{_ATOM}}}email").text = person.email
-            if person.url is not None:
-                etree.SubElement(author, f"{{{_ATOM}}}uri").text = person.url
+            if first.email is not None:
+                etree.SubElement(author, f"{{{_ATOM}}}email").text = first.email
+            if first.url is not None:
+                etree.SubElement(author, f"{{{_ATOM}}}uri").text = first.url
         if item.enclosures:
             # RSS 2.0 carries one enclosure per item; readers take no second one.
-            first = item.enclosures[0]
+            enclosure = item.enclosures[0]
             etree.SubElement(
                 entry,
                 "enclosure",
-                url=first.url,
-                length=str(first.length or 0),  # "0": the RSS way of saying unknown
-                type=first.media_type,
+                url=enclosure.url,
+                length=str(enclosure.length or 0),  # "0": the RSS way of saying unknown
+                type=enclosure.media_type,
             )
         if item.image is not None:
             etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
@@ -197,9 +200,19 @@ def _stamp(moment: datetime) -> datetime:
 
 
 def _mark_text(element: etree._Element) -> None:
+    """Mark Atom titles as text; text that looks like markup goes in as escaped HTML.
+
+    ``type="text"`` is right for "<b>nine</b>", but validators (and some readers) take
+    it for undeclared HTML: as ``type="html"``, escaped once more, it shows the same.
+    """
     # feedgen builds Atom elements without a namespace and lets the root's default one apply.
     for child in element.iterchildren("title", "subtitle"):
-        child.set("type", "text")
+        text = child.text or ""
+        if "<" in text or "&" in text:
+            child.set("type", "html")
+            child.text = html.escape(text, quote=False)
+        else:
+            child.set("type", "text")
 
 
 def _generator(feed: Feed, *, rss: bool) -> FeedGenerator:

@@ -120,6 +120,30 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
         )
 
 
+def is_item_id(value: str) -> bool:
+    """Whether the model takes *value* for an item id: an absolute URI, one line."""
+    try:
+        _check_id(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def _check_id(value: str) -> None:
+    _check_line("NewsItem", "id", value)
+    if not _ABSOLUTE_URI.match(value):
+        raise ValidationError(
+            f"NewsItem.id must be an absolute URI (such as tag:, urn:uuid: or https:), "
+            f"as Atom requires: {value!r}"
+        )
+    if _SLASHES_AFTER_SCHEME.match(value):
+        # feedparser takes the extra slashes for a typo and drops them from an Atom id.
+        raise ValidationError(
+            f"NewsItem.id: {value!r} has a slash right after '://', which feed "
+            "readers drop; write it without (scheme://name)",
+        )
+
+
 def is_web_url(value: str) -> bool:
     """Whether the model takes *value* for a link: an absolute http(s) URL read back as written."""
     try:
@@ -307,18 +331,7 @@ class NewsItem:
         return self.authors[0].name if self.authors else None
 
     def __post_init__(self) -> None:
-        _check_line("NewsItem", "id", self.id)
-        if not _ABSOLUTE_URI.match(self.id):
-            raise ValidationError(
-                f"NewsItem.id must be an absolute URI (such as tag:, urn:uuid: or https:), "
-                f"as Atom requires: {self.id!r}"
-            )
-        if _SLASHES_AFTER_SCHEME.match(self.id):
-            # feedparser takes the extra slashes for a typo and drops them from an Atom id.
-            raise ValidationError(
-                f"NewsItem.id: {self.id!r} has a slash right after '://', which feed "
-                "readers drop; write it without (scheme://name)",
-            )
+        _check_id(self.id)
         _check_line("NewsItem", "title", self.title)
         check_summary("NewsItem", self.summary)
         object.__setattr__(self, "published", _check_aware("NewsItem", "published", self.published))

@@ -18,14 +18,15 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from newsfeed._formats import FORMATS, FeedFormat
+
+_UTF8 = "; charset=utf-8"
 MEDIA_TYPES = {
-    ".xml": "application/rss+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
+    **{facts.suffix: facts.media_type + _UTF8 for facts in FORMATS.values()},
+    ".rss": FORMATS[FeedFormat.RSS].media_type + _UTF8,
+    ".html": "text/html" + _UTF8,
+    ".opml": "text/x-opml" + _UTF8,
+    ".txt": "text/plain" + _UTF8,
 }
 
 
@@ -34,7 +35,7 @@ def media_type(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
     # feed.xml and atom.xml share a suffix: the root element tells them apart.
     if suffix == ".xml" and b"<feed" in data[:2048]:
-        return MEDIA_TYPES[".atom"]
+        return FORMATS[FeedFormat.ATOM].media_type + _UTF8
     return (
         MEDIA_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     )

@@ -36,6 +36,7 @@ import pytest
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, FeedServer
 from newsfeed import Outcome
+from newsfeed._text import html_to_text
 from processes import newsfeed
 
 # --- what the sources carry -------------------------------------------------------------------
@@ -301,9 +302,8 @@ class Element:
     attrs: dict[str, str]
     parents: tuple[str, ...]
     children: list[Element] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
-    #: Text and children in document order (a linked web address inside a line of text).
-    parts: list[str | Element] = field(default_factory=list)
+    #: Text and child elements in document order.
+    content: list[Element | str] = field(default_factory=list)
 
     def iter(self) -> Iterator[Element]:
         yield self
@@ -311,7 +311,7 @@ class Element:
             yield from child.iter()
 
     def all_text(self) -> str:
-        return "".join(part if isinstance(part, str) else part.all_text() for part in self.parts)
+        return "".join(part if isinstance(part, str) else part.all_text() for part in self.content)
 
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -332,7 +332,7 @@ class _Tree(HTMLParser):
             tag, {name: value or "" for name, value in attrs}, (*parent.parents, parent.tag)
         )
         parent.children.append(element)
-        parent.parts.append(element)
+        parent.content.append(element)
         if tag not in _VOID:
             self.open.append(element)
 
@@ -348,8 +348,7 @@ class _Tree(HTMLParser):
                 return
 
     def handle_data(self, data: str) -> None:
-        self.open[-1].text.append(data)
-        self.open[-1].parts.append(data)
+        self.open[-1].content.append(data)
 
 
 def parse_html(markup: str) -> Element:
@@ -465,12 +464,14 @@ def check_atom(data: bytes, where: str) -> list[Shown]:
             assert len(element) == 0, f"{where}: <{element.tag}> has child elements"
     return [
         Shown(
-            title=entry.findtext(f"{_ATOM}title", ""),
-            # The plain text as HTML: the summary next to an HTML body, else the content.
+            title=_atom_text(entry.find(f"{_ATOM}title")),
+            # The plain text: the summary next to an HTML body, else the content.
             summary=_words(
-                parse_html(
-                    entry.findtext(f"{_ATOM}summary") or entry.findtext(f"{_ATOM}content", "")
-                ).all_text()
+                _atom_text(
+                    entry.find(f"{_ATOM}summary")
+                    if entry.find(f"{_ATOM}summary") is not None
+                    else entry.find(f"{_ATOM}content")
+                )
             ),
             author=entry.findtext(f"{_ATOM}author/{_ATOM}name"),
             categories=tuple(
@@ -480,6 +481,15 @@ def check_atom(data: bytes, where: str) -> list[Shown]:
         )
         for entry in root.iter(f"{_ATOM}entry")
     ]
+
+
+def _atom_text(element: ET.Element | None) -> str:
+    """The text a reader shows of an Atom text construct, by its type."""
+    if element is None:
+        return ""
+    if element.get("type") == "html":
+        return html_to_text(element.text or "")
+    return element.text or ""
 
 
 _JSON_URLS = frozenset(
@@ -522,7 +532,8 @@ def check_json(data: bytes, where: str) -> list[Shown]:
                 or item.get("summary")
                 or parse_html(item.get("content_html", "")).all_text()
             ),
-            author=item["authors"][0]["name"] if item.get("authors") else None,
+            # JSON Feed 1.1: an item without authors has the feed's.
+            author=(item.get("authors") or document.get("authors") or [{"name": None}])[0]["name"],
             categories=tuple(item.get("tags", ())),
             source=item["_source"]["title"] if item.get("_source") else None,
         )
@@ -565,7 +576,7 @@ def check_page(data: bytes, where: str) -> list[tuple[str, str]]:
                 " ".join(
                     child.all_text()
                     for child in article.children
-                    if child.tag == "p" and "class" not in child.attrs
+                    if child.tag == "div" and child.attrs.get("class") == "body"
                 )
             ),
         )
@@ -714,7 +725,11 @@ def test_bulletin_markup_stays_text(tmp_path: Path) -> None:
     assert channel is not None
     description = channel.findtext("item/description", "")
     shown = parse_html(description)
-    assert {element.tag for element in shown.iter()} <= {"#root", "p", "br"}
+    assert {element.tag for element in shown.iter()} <= {"#root", "p", "br", "a"}
+    # The only links are web addresses written in the text, linked to themselves.
+    for link in (element for element in shown.iter() if element.tag == "a"):
+        assert link.attrs == {"href": link.all_text()}
+        assert_web_link(link.attrs["href"], "linked address")
     assert HOSTILE_HTML in shown.all_text()
     page = parse_html((out / "index.html").read_bytes().decode())
     (article, _) = [element for element in page.iter() if element.tag == "article"]

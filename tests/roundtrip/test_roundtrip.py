@@ -5,7 +5,8 @@ with the documented exceptions (docs/feeds.md):
 
 - Atom requires a feed author, so a feed without one is written with its title
   as author, and reads back so;
-- RSS carries one enclosure per item: the first;
+- RSS carries one enclosure per item: the first; and one whole author, the first
+  (the others by name, or by address or page where they have no name);
 - an item whose one author is the feed's own author, by name alone, is the same
   as an item inheriting the feed's author, and reads back without authors.
 """
@@ -38,6 +39,7 @@ from newsfeed import (
     to_json_feed,
     to_rss,
 )
+from newsfeed._text import html_to_text
 from strategies import TRICKY_FRAGMENTS, feed_infos, feeds, news_items, one_line_text, urls
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "news.txt"
@@ -82,8 +84,18 @@ def items_read_back(export: Exporter, feed: Feed) -> tuple[NewsItem, ...]:
         replace(item, authors=()) if item.authors == inherited else item for item in feed.items
     )
     if export is to_rss:
-        items = tuple(replace(item, enclosures=item.enclosures[:1]) for item in items)
+        items = tuple(
+            replace(item, enclosures=item.enclosures[:1], authors=_rss_authors(item.authors))
+            for item in items
+        )
     return items
+
+
+def _rss_authors(authors: tuple[Person, ...]) -> tuple[Person, ...]:
+    """RSS carries the first author whole, the others by name (or address, or page) alone."""
+    return authors[:1] + tuple(
+        Person(name=person.name or person.email or person.url) for person in authors[1:]
+    )
 
 
 def assert_round_trip(export: Exporter, feed: Feed) -> None:
@@ -173,8 +185,13 @@ def test_titles_are_written_as_text_not_markup(export):
     item = NewsItem(id="urn:x:1", title=title, published=datetime(2020, 1, 1, tzinfo=UTC))
     info = FeedInfo(title=title, link="https://example.org/", description=title)
     root = xml(export(Feed(info=info, items=(item,))))
-    titles = root.xpath("//title/text() | //atom:title/text()", namespaces=NS)
-    assert titles == [title, title]
+    titles = root.xpath("//title | //atom:title", namespaces=NS)
+    if export is to_atom:
+        # Markup-like text is declared: escaped HTML, which every reader shows as written.
+        assert [element.get("type") for element in titles] == ["html", "html"]
+        assert [html_to_text(element.text) for element in titles] == [title, title]
+    else:
+        assert [element.text for element in titles] == [title, title]
 
 
 @pytest.mark.parametrize(
@@ -306,9 +323,11 @@ def test_rss_structure(feed, feed_url):
         guid = element.find("guid")
         assert guid.get("isPermaLink") == "false"
         assert guid.text == item.id
-        assert element.xpath("dc:creator/text()", namespaces=NS) == (
-            [item.author] if item.author else []
-        )
+        # Each author by name (else address, else page); the feed's author for an item without.
+        authors = item.authors or ((Person(name=author),) if author else ())
+        assert element.xpath("dc:creator/text()", namespaces=NS) == [
+            person.name or person.email or person.url for person in authors
+        ]
         updated = element.findtext(f"{{{ATOM}}}updated")
         assert _in_utc(updated and datetime.fromisoformat(updated)) == _in_utc(item.updated)
 
@@ -327,7 +346,8 @@ def test_atom_structure(feed, feed_url):
         feed.info.author or feed.info.title
     ]
     for text in root.xpath("atom:title | atom:subtitle | atom:entry/atom:title", namespaces=NS):
-        assert text.get("type") == "text"
+        looks_like_markup = "<" in html_to_text(text.text or "") or "&" in (text.text or "")
+        assert text.get("type") == ("html" if looks_like_markup else "text")
     entries = root.findall(f"{{{ATOM}}}entry")
     assert len(entries) == len(feed.items)
     for entry in entries:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime
-from urllib.parse import urlsplit
+
+from newsfeed._model import is_item_id
 
 # Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per scope.
 # Release 0.1.0's aggregator gave stored ids this namespace and formula: they must not change.
@@ -13,14 +14,12 @@ _ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
 
 
 def uri_id(scope: str, entry_id: str) -> str:
-    """*entry_id* if it is a URI, else a stable ``urn:uuid:`` URN of it within *scope*.
+    """*entry_id* if the model takes it (an absolute URI), else a ``urn:uuid:`` URN of it.
 
-    A URI has a scheme and a host, or is a ``urn:`` or ``tag:`` URI. The scope keeps
-    the same guid of two feeds apart: the aggregator passes its source key, a reader
-    of one document its URL.
+    The scope keeps the same guid of two feeds apart: the aggregator passes its source
+    key, a reader of one document its URL.
     """
-    parts = urlsplit(entry_id)
-    if parts.scheme and (parts.netloc or parts.scheme in {"urn", "tag"}):
+    if is_item_id(entry_id):
         return entry_id
     return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, scope + chr(10) + entry_id)}"
 

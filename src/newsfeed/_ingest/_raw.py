@@ -80,9 +80,10 @@ def _child_text(element: etree._Element, namespace: str, name: str) -> str | Non
 def _people(element: etree._Element) -> tuple[Person | None, ...]:
     """The authors an entry (or channel, or Atom feed) names in its own child elements.
 
-    Atom person constructs (also in RSS, where newsfeed writes them next to
-    ``dc:creator``) are whole people: where there are any, they are the authors.
-    Otherwise the author strings are (``author``, ``dc:creator``, ``itunes:author``).
+    Atom person constructs (also in RSS, where newsfeed writes the first author's next
+    to every author's ``dc:creator``) come first, then the author strings (``author``,
+    ``dc:creator``, ``itunes:author``); :func:`._people.unique` drops a string that
+    names a person already found.
     """
     constructs: list[Person | None] = []
     strings: list[Person | None] = []
@@ -99,7 +100,7 @@ def _people(element: etree._Element) -> tuple[Person | None, ...]:
                     _child_text(child, namespace, "uri") or _child_text(child, namespace, "url"),
                 )
             )
-    return tuple(constructs) if any(constructs) else tuple(strings)
+    return (*constructs, *strings)
 
 
 def _is_entry(element: etree._Element) -> bool:

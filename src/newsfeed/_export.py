@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import html
 import json
-from email.utils import format_datetime
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sqlite3
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -187,6 +188,30 @@ def test_the_same_plain_id_from_two_sources_is_two_items(setup, httpserver) -> N
     assert setup.titles() == ["From A", "From B"]
 
 
+def test_plain_ids_keep_the_urns_release_0_1_0_stored(setup, httpserver) -> None:
+    # Release 0.1.0 made "urn:uuid:" + uuid5(namespace, source key + LF + guid) of them;
+    # the ingest now makes that URN, scoped to the source key the aggregator passes.
+    served = Changing(httpserver, "/a", rss2([entry(1, id="123", link=None, title="Served")]))
+    (setup.directory / "local.xml").write_text(
+        rss2([entry(2, id="123", link=None, title="Local")]), encoding="utf-8"
+    )
+    setup.configure([{"name": "a", "url": served.url}, {"name": "b", "file": "local.xml"}])
+
+    setup.run()
+
+    namespace = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
+    keys = [f"url:{served.url}", f"file:{(setup.directory / 'local.xml').resolve()}"]
+    expected = [f"urn:uuid:{uuid.uuid5(namespace, key + chr(10) + '123')}" for key in keys]
+    for kind in setup.outputs:
+        assert [item.id for item in setup.published(kind).items] == expected
+    connection = sqlite3.connect(setup.state_path)
+    try:
+        stored = {row[0] for row in connection.execute("SELECT id FROM item")}
+    finally:
+        connection.close()
+    assert stored == set(expected)
+
+
 @pytest.mark.parametrize("updated", [True, False], ids=["with-updated", "same-dates"])
 def test_a_changed_entry_replaces_the_old_version(setup, httpserver, updated) -> None:
     source = Changing(httpserver, "/feed", rss2([entry(1, title="Old title", summary="Old.")]))
@@ -223,9 +248,11 @@ def test_an_older_version_does_not_replace_a_newer_one(setup, httpserver) -> Non
     assert setup.titles() == ["Newer"]
 
 
-def test_entries_without_title_link_or_id_are_skipped_and_counted(setup, httpserver) -> None:
-    empty = Entry(id=None, title=None, link=None, summary="A body and nothing else")
-    source = Changing(httpserver, "/feed", rss2([entry(1), empty, empty]))
+def test_entries_without_title_text_link_or_id_are_skipped_and_counted(setup, httpserver) -> None:
+    empty = Entry(id=None, title=None, link=None, summary=None)
+    # Valid RSS, as many publishers write it: kept, titled from its text.
+    body_only = Entry(id=None, title=None, link=None, summary="A body and nothing else")
+    source = Changing(httpserver, "/feed", rss2([entry(1), empty, body_only, empty]))
     setup.configure([{"name": "source", "url": source.url}])
 
     report = setup.run()
@@ -233,7 +260,7 @@ def test_entries_without_title_link_or_id_are_skipped_and_counted(setup, httpser
     assert report.sources[0].outcome is Outcome.OK
     assert report.sources[0].skipped_entries == 2
     assert "2 entries skipped" in str(report.sources[0])
-    assert setup.titles() == ["Headline 1"]
+    assert setup.titles() == ["Headline 1", "A body and nothing else"]
 
 
 # --- order and stable output -------------------------------------------------------------------

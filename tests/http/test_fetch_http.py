@@ -680,8 +680,9 @@ def test_one_bad_source_never_stops_the_others(setup, httpserver, raw_server) ->
         assert (state["error"] is None) == (source.outcome is Outcome.OK)
 
 
-def test_entries_without_title_link_or_id_are_counted(setup, httpserver) -> None:
-    url = serve(httpserver, "/feed", rss2([entry(1), Entry(id=None, title=None, summary="?")]))
+def test_entries_without_title_text_link_or_id_are_counted(setup, httpserver) -> None:
+    # An entry with only a text is kept (valid RSS, titled from its text): this one has none.
+    url = serve(httpserver, "/feed", rss2([entry(1), Entry(id=None, title=None, summary=None)]))
     setup.configure([{"name": "source", "url": url}])
 
     report = setup.run()

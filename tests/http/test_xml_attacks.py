@@ -16,7 +16,7 @@ aggregation. What the parsers really do with it (feedparser 6.0, CPython's expat
   reached); feedparser then falls back to its loose parser, which expands the "safe"
   entities again, with no limit.
 - So newsfeed refuses, before feedparser, any document whose DTD declares entities
-  (``_ingest._declares_entities``), and leaves feedparser to ignore external subsets.
+  (``_ingest._guards.declares_entities``), and leaves feedparser to ignore external subsets.
 
 The entity bombs run in a subprocess with a 1 GiB address-space limit and a deadline, so
 that a missing guard fails the test instead of the machine.
@@ -312,7 +312,7 @@ BOMBS = {
 _LOOSE_EXPANSION = (
     "feedparser expands the entities it thinks safe (no & or quote in the value) when it "
     "falls back to its loose parser, with no limit, and expat lets up to 8 MiB through; "
-    "fix in newsfeed._ingest._read_xml (see the report of issue #4, point 2)"
+    "fix in newsfeed._ingest._feedparser.read_xml (see the report of issue #4, point 2)"
 )
 
 

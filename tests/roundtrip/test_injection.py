@@ -106,11 +106,15 @@ def hostile_rss() -> bytes:
     return f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"
  xmlns:dc="http://purl.org/dc/elements/1.1/"
- xmlns:content="http://purl.org/rss/1.0/modules/content/">
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:media="http://search.yahoo.com/mrss/"
+ xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
 <channel>
 <title>{text}</title>
 <link>{escape(links["javascript"])}</link>
 <description>{escape(HOSTILE_HTML)}</description>
+<image><url>{escape(links["javascript"])}</url><title>{text}</title><link>{escape(links["data"])}</link></image>
+<atom:icon>{escape(links["vbscript"])}</atom:icon>
 <atom:link rel="self" href={quoteattr(links["data"])}/>
 <atom:link rel="hub" href={quoteattr(links["vbscript"])}/>
 <item>
@@ -130,6 +134,12 @@ def hostile_rss() -> bytes:
 <pubDate>{_rfc822(2)}</pubDate>
 <description><![CDATA[{HOSTILE_HTML}]]></description>
 <content:encoded><![CDATA[{HOSTILE_HTML}]]></content:encoded>
+<author>hostile@rss.example ({text})</author>
+<enclosure url={quoteattr(links["javascript"])} length="1" type="audio/mpeg"/>
+<enclosure url={quoteattr(links["data"])} length="1" type="text/html"/>
+<media:content url={quoteattr(links["vbscript"])} medium="video" type="video/mp4"/>
+<media:thumbnail url={quoteattr(links["upper"])}/>
+<itunes:image href={quoteattr(links["spaced"])}/>
 <source url="https://origin.example/feed.xml">{text}</source>
 </item>
 <item>
@@ -156,6 +166,8 @@ def hostile_atom() -> bytes:
 <updated>{NOW.isoformat()}</updated>
 <link rel="alternate" href={quoteattr(links["javascript"])}/>
 <link rel="self" href={quoteattr(links["data"])}/>
+<icon>{escape(links["javascript"])}</icon>
+<logo>{escape(links["data"])}</logo>
 <author><name>{text}</name><uri>{escape(links["javascript"])}</uri></author>
 <entry>
 <id>tag:atom.example,2024:html</id>
@@ -164,7 +176,10 @@ def hostile_atom() -> bytes:
 <published>{(NOW - timedelta(hours=3)).isoformat()}</published>
 <updated>{(NOW - timedelta(hours=3)).isoformat()}</updated>
 <content type="html">{markup}</content>
-<author><name>{text}</name><uri>{escape(links["vbscript"])}</uri></author>
+<summary type="html">{markup}</summary>
+<link rel="enclosure" href={quoteattr(links["javascript"])} type="audio/mpeg" length="5"/>
+<author><name>{text}</name><uri>{escape(links["vbscript"])}</uri>
+<email>{escape(HOSTILE_TEXT)}</email></author>
 <category term={quoteattr(HOSTILE_TEXT)} label={quoteattr(HOSTILE_TEXT)}/>
 <source>
 <id>tag:origin.example,2024:feed</id>
@@ -205,6 +220,8 @@ def hostile_json() -> bytes:
         "feed_url": links["data"],
         "next_url": links["vbscript"],
         "hubs": [{"type": "WebSub", "url": links["javascript"]}],
+        "icon": links["javascript"],
+        "favicon": links["data"],
         "authors": [{"name": HOSTILE_TEXT, "url": links["javascript"]}],
         "items": [
             {
@@ -256,10 +273,13 @@ _URL_ATTRIBUTES = frozenset(
 _LIVE_ELEMENTS = frozenset(
     {
         "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input",
-        "button", "style", "svg", "math", "base", "meta", "link", "img", "video", "audio",
-        "source", "template", "noscript", "xmp", "textarea",
+        "button", "style", "svg", "math", "base", "meta", "link", "template", "noscript", "xmp",
+        "textarea",
     }
 )  # fmt: skip
+#: Elements that show a picture or play a file: an HTML body's images and the page's
+#: enclosures (issue #10) may have them, loading from absolute http(s) URLs only.
+_MEDIA_ELEMENTS = frozenset({"img", "video", "audio", "source"})
 _HTML_SCHEMES = frozenset({"http", "https", "mailto", ""})
 
 
@@ -339,6 +359,9 @@ def parse_html(markup: str) -> Element:
 
 
 def assert_inert_attributes(element: Element, where: str) -> None:
+    if element.tag in _MEDIA_ELEMENTS:
+        for name in ("src", "poster", "srcset"):
+            assert_web_link(element.attrs.get(name), f"{where}: <{element.tag} {name}>")
     for name, value in element.attrs.items():
         assert not name.startswith("on"), f"{where}: <{element.tag} {name}={value!r}>"
         if name in _URL_ATTRIBUTES:
@@ -410,7 +433,10 @@ def check_rss(data: bytes, where: str) -> list[Shown]:
     return [
         Shown(
             title=item.findtext("title", ""),
-            summary=_words(parse_html(item.findtext("description", "")).all_text()),
+            # The plain text (as HTML), else the HTML body's text.
+            summary=_words(
+                parse_html(item.findtext("description") or item.findtext(_CONTENT, "")).all_text()
+            ),
             author=item.findtext(_DC_CREATOR),
             categories=tuple(category.text or "" for category in item.iter("category")),
             source=item.findtext("source"),
@@ -439,7 +465,14 @@ def check_atom(data: bytes, where: str) -> list[Shown]:
     return [
         Shown(
             title=_atom_text(entry.find(f"{_ATOM}title")),
-            summary=_words(_atom_text(entry.find(f"{_ATOM}content"))),
+            # The plain text: the summary next to an HTML body, else the content.
+            summary=_words(
+                _atom_text(
+                    entry.find(f"{_ATOM}summary")
+                    if entry.find(f"{_ATOM}summary") is not None
+                    else entry.find(f"{_ATOM}content")
+                )
+            ),
             author=entry.findtext(f"{_ATOM}author/{_ATOM}name"),
             categories=tuple(
                 category.get("term", "") for category in entry.iter(f"{_ATOM}category")
@@ -470,7 +503,11 @@ def _check_json_value(value: object, where: str) -> None:
         for key, inner in value.items():
             if key in _JSON_URLS:
                 assert isinstance(inner, str)
-                assert_web_link(inner, f"{where}.{key}")
+                # JSON Feed writes an author's address as a mailto: URL (it has no email key).
+                schemes = (
+                    _HTML_SCHEMES - {""} if ".authors[" in where else frozenset({"http", "https"})
+                )
+                assert_web_link(inner, f"{where}.{key}", schemes)
             elif key == "content_html":
                 assert isinstance(inner, str)
                 assert_inert_html(inner, f"{where}.content_html")
@@ -488,7 +525,13 @@ def check_json(data: bytes, where: str) -> list[Shown]:
     return [
         Shown(
             title=item["title"],
-            summary=_words(item["content_text"]),
+            # The plain text: content_text, or the summary next to an HTML body, else the
+            # HTML body's text.
+            summary=_words(
+                item.get("content_text")
+                or item.get("summary")
+                or parse_html(item.get("content_html", "")).all_text()
+            ),
             # JSON Feed 1.1: an item without authors has the feed's.
             author=(item.get("authors") or document.get("authors") or [{"name": None}])[0]["name"],
             categories=tuple(item.get("tags", ())),
@@ -616,9 +659,14 @@ def test_aggregated_outputs_hold_no_live_markup(aggregated: Aggregation) -> None
 def test_aggregated_page_holds_no_live_markup(aggregated: Aggregation) -> None:
     page = aggregated.outputs["html"]
     articles = check_page(page.read_bytes(), str(page))
-    shown = check_json(aggregated.outputs["json"].read_bytes(), "json")
-    # The page shows each title and summary as its text: the same text the feeds carry.
-    assert articles == [(item.title, item.summary) for item in shown]
+    data = aggregated.outputs["json"].read_bytes()
+    shown = check_json(data, "json")
+    # The page shows each title, and the HTML body (else the summary) as the feeds carry it.
+    bodies = [item.get("content_html") for item in json.loads(data)["items"]]
+    assert articles == [
+        (item.title, _words(parse_html(body).all_text()) if body else item.summary)
+        for item, body in zip(shown, bodies, strict=True)
+    ]
     # The page shows the current feed: three of its five items have the hostile title.
     assert [title for title, _ in articles].count(HOSTILE_TEXT) == 3
 

@@ -213,8 +213,8 @@ def test_feed_pictures(export) -> None:
 def test_rich_items_read_back(export) -> None:
     expected = rich_item()
     if export is to_rss:
-        # One enclosure, and the first author whole: the others by name, or address.
-        authors = (JANE, Person(name=PRESS.email))
+        # One enclosure, and the first author whole: the others by name, or a bare address.
+        authors = (JANE, Person(email=PRESS.email))
         expected = NewsItem(**{**_fields(expected), "enclosures": (AUDIO,), "authors": authors})
     assert parse_feed(export(feed(rich_item()))).items == (expected,)
 

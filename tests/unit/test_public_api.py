@@ -183,14 +183,16 @@ def imported_modules(path: Path) -> set[str]:
     ("library", "owner"),
     [
         ("feedgen", "_export.py"),
-        ("feedparser", "_ingest.py"),
+        ("feedparser", "_ingest/_feedparser.py"),
         ("nh3", "_sanitize.py"),
         ("sqlite3", "_store.py"),
     ],
 )
 def test_one_module_owns_each_feed_library(library: str, owner: str) -> None:
     importers = sorted(
-        path.name for path in PACKAGE.rglob("*.py") if library in imported_modules(path)
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if library in imported_modules(path)
     )
     assert importers == [owner]
 

@@ -75,6 +75,6 @@ async def remote(
         read: ReadFeed | FeedParseError | None = None
         if result.status is FetchStatus.OK:
             # feedparser is CPU-bound: parsing in a thread lets the other fetches go on.
-            read = await asyncio.to_thread(read_body, result, run.now)
+            read = await asyncio.to_thread(read_body, result, request.key, run.now)
         reports[request.key] = run.fetched(by_key[request.key], leased[request.key], result, read)
     return reports

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from newsfeed._bulletin import decode_bulletin
 from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind
@@ -27,18 +25,6 @@ from newsfeed._state import Outcome, SourceState, State
 from newsfeed.aggregate._publish import page_url_of
 from newsfeed.aggregate._report import SourceReport, entries
 from newsfeed.aggregate._schedule import Schedule
-
-# Ids that are not URIs (RSS allows any guid) become URNs in this namespace, per source.
-_ID_NAMESPACE = uuid.UUID("5c0f8f0e-2b1a-5d55-8b7e-6e65777366ee")
-
-
-def _global_id(source_key: str, entry_id: str) -> str:
-    # Ids must be unique across sources and URIs for Atom: a URI id is kept as the
-    # publisher's own, anything else becomes a stable URN scoped to its source.
-    parts = urlsplit(entry_id)
-    if parts.scheme and (parts.netloc or parts.scheme in {"urn", "tag"}):
-        return entry_id
-    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, source_key + chr(10) + entry_id)}"
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -108,8 +94,8 @@ def _uncut_values(item: NewsItem) -> Iterator[str]:
         yield from (enclosure.url, enclosure.media_type)
 
 
-def _attributed(read: ReadFeed, source_key: str, url: str | None) -> list[NewsItem]:
-    """The items as the combined feed carries them: global ids, their source, their authors.
+def _attributed(read: ReadFeed, url: str | None) -> list[NewsItem]:
+    """The items as the combined feed carries them: with their source and their authors.
 
     An item without authors of its own is by its feed's author: in the combined
     feed, whose author is another, it names that author itself.
@@ -120,7 +106,6 @@ def _attributed(read: ReadFeed, source_key: str, url: str | None) -> list[NewsIt
     return [
         replace(
             item,
-            id=_global_id(source_key, item.id),
             source=item.source or attribution,
             authors=item.authors or inherited,
         )
@@ -159,11 +144,7 @@ class Transitions:
         next_fetch: datetime | None = None,
     ) -> SourceReport:
         kept, limit_warnings, left_out = _bounded(items, self.config.fetch)
-        undated = (
-            frozenset(_global_id(source.key, entry_id) for entry_id in read.undated)
-            if read is not None
-            else frozenset()
-        )
+        undated = read.undated if read is not None else frozenset()
         # Retention, without archives: an item no document can show is not kept (see
         # docs/aggregate.md); with archives every item is.
         retained = self.config.output.archive is None
@@ -241,11 +222,11 @@ class Transitions:
                 # A bulletin record has no page of its own: its place on ours is its link.
                 items = linked_to_page(items, page_url_of(self.config, self.config.output.html))
         else:
-            parsed = read_untrusted(data, url=None, now=self.now)
+            parsed = read_untrusted(data, url=None, scope=source.key, now=self.now)
             if isinstance(parsed, FeedParseError):
                 return self.fail(source, state, f"{path}: {parsed.reason}")
             read = parsed
-            items = _attributed(read, source.key, read.feed.info.feed_url)
+            items = _attributed(read, read.feed.info.feed_url)
         title = read.feed.info.title if read is not None else source.name
         state = replace(state, content_hash=digest, title=title, url=None)
         return self.save_items(source, state, read, items, outcome=Outcome.OK)
@@ -288,7 +269,7 @@ class Transitions:
             last_modified=result.headers.get("last-modified"),
             title=read.feed.info.title,
         )
-        items = _attributed(read, source.key, url)
+        items = _attributed(read, url)
         return self.save_items(
             source, state, read, items, outcome=outcome, detail=url, next_fetch=next_fetch
         )
@@ -302,21 +283,29 @@ def _read_local(path: Path, limit: int) -> bytes:
     return data
 
 
-def read_body(result: FetchResult, now: datetime) -> ReadFeed | FeedParseError:
+def read_body(result: FetchResult, key: str, now: datetime) -> ReadFeed | FeedParseError:
     """A fetched body read as a feed; any failure is the source's error."""
-    return read_untrusted(result.body, url=result.url, headers=result.headers, now=now)
+    return read_untrusted(result.body, url=result.url, headers=result.headers, scope=key, now=now)
 
 
 def read_untrusted(
-    data: bytes, *, url: str | None, headers: Mapping[str, str] | None = None, now: datetime
+    data: bytes,
+    *,
+    url: str | None,
+    headers: Mapping[str, str] | None = None,
+    scope: str,
+    now: datetime,
 ) -> ReadFeed | FeedParseError:
     """Read a source's bytes; any failure, of any kind, is that source's error.
+
+    Ids that are not URIs are scoped to the source's key (*scope*), as release 0.1.0
+    stored them.
 
     The bytes come from outside: a parser's unexpected exception (a JSON document
     nested past the recursion limit raises RecursionError) must not end the run.
     """
     try:
-        return read_feed(data, url=url, headers=headers, now=now)
+        return read_feed(data, url=url, headers=headers, scope=scope, now=now)
     except FeedParseError as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 - see above

@@ -1,0 +1,31 @@
+"""An entry's two bodies: the plain-text summary and the sanitized HTML body."""
+
+from __future__ import annotations
+
+import re
+
+from newsfeed._ingest._clean import Cleaner
+from newsfeed._sanitize import sanitize_html
+from newsfeed._text import text_to_html
+
+_TAG = re.compile(r"<[A-Za-z]")
+
+
+def has_markup(markup: str) -> bool:
+    """Whether HTML text has any element (a plain-text description served as HTML has none)."""
+    return _TAG.search(markup) is not None
+
+
+def html_body(markup: str | None, *, base: str | None, summary: str, clean: Cleaner) -> str:
+    """*markup* sanitized, its relative URLs resolved against *base*; ``""`` if it is no body.
+
+    An HTML body that is only the rendering of the plain-text summary (what newsfeed
+    writes in RSS ``description``, Atom ``content`` and JSON ``content_html`` for an
+    item without one) is no HTML body.
+    """
+    if not markup or not has_markup(markup):
+        return ""
+    body = sanitize_html(clean(markup), base=base or None)
+    if not body or body == sanitize_html(text_to_html(summary)):
+        return ""
+    return body

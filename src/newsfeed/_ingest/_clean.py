@@ -1,0 +1,114 @@
+"""Cleaning foreign values on their way into the model, shared by every format's reader."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from newsfeed._model import NewsItem, find_uncarried, is_web_url, reads_as_mojibake
+from newsfeed._text import html_to_text, normalise_text
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+#: The site of a feed that names none, read from no URL, whose items have no link either:
+#: a host name reserved never to resolve (RFC 2606), rather than a guess at someone's site.
+UNKNOWN_SITE = "https://unknown.invalid/"
+
+
+class Cleaner:
+    """Cleans foreign text, and counts the characters XML cannot carry it had to remove."""
+
+    def __init__(self) -> None:
+        self.removed = 0
+
+    def __call__(self, text: str) -> str:
+        if find_uncarried(text) is None:
+            return text
+        kept = "".join(char for char in text if find_uncarried(char) is None)
+        self.removed += len(text) - len(kept)
+        # UTF-8 misread as Latin-1, which the model refuses: decoded as feedparser does
+        # for RSS and Atom, so that JSON Feed text gets the same repair.
+        while reads_as_mojibake(kept):
+            kept = kept.encode("latin-1").decode("utf-8")
+        return kept
+
+    def line(self, value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        # Only CR and LF end lines: U+2028 and the like are text to the model.
+        text = " ".join(_LINE_BREAK.split(self(value))).strip()
+        return text or None
+
+
+def from_struct_time(value: object) -> datetime | None:
+    if isinstance(value, time.struct_time):
+        try:
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            return None
+    return None
+
+
+def dates(
+    published: datetime | None, updated: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """Published, then updated; an update time not after publication says nothing."""
+    if published is None:
+        return updated, None
+    if updated is not None and updated <= published:
+        return published, None
+    return published, updated
+
+
+def text_of(detail: Mapping[str, Any] | None, clean: Cleaner) -> str:
+    """The plain text of a feedparser text construct (or of a dict shaped like one)."""
+    if not detail or not isinstance(detail.get("value"), str):
+        return ""
+    value = clean(detail["value"])
+    if detail.get("type") in HTML_TYPES:
+        return html_to_text(value)
+    return normalise_text(value)
+
+
+def web_link(value: object, clean: Cleaner) -> str | None:
+    """An http(s) URL, or ``None``: a ``javascript:`` or ``data:`` link is never republished."""
+    href = clean.line(value)
+    # A link the model refuses ("http://", "http://a b/") is left out, not the entry or the feed.
+    if href is None or not is_web_url(href):
+        return None
+    return href
+
+
+def link(links: Iterable[Mapping[str, Any]], rel: str, clean: Cleaner) -> str | None:
+    """The first http(s) link with relation *rel* (an RSS or Atom link without one is alternate)."""
+    for candidate in links:
+        if candidate.get("rel", "alternate") == rel and (
+            href := web_link(candidate.get("href"), clean)
+        ):
+            return href
+    return None
+
+
+def hubs(links: Iterable[Mapping[str, Any]], clean: Cleaner) -> tuple[str, ...]:
+    # A foreign feed may name a hub twice; the model holds each hub once.
+    return tuple(
+        dict.fromkeys(
+            href
+            for candidate in links
+            if candidate.get("rel") == "hub" and (href := web_link(candidate.get("href"), clean))
+        )
+    )
+
+
+def items_site(items: Sequence[NewsItem]) -> str:
+    """The site of a feed that names none: its first linked item's, or :data:`UNKNOWN_SITE`."""
+    first = next((item.link for item in items if item.link), None)
+    if first is None:
+        return UNKNOWN_SITE
+    parts = urlsplit(first)
+    return urlunsplit((parts.scheme, parts.netloc, "/", "", ""))

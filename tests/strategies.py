@@ -186,13 +186,8 @@ def _model_takes_url(url: str) -> bool:
 
 
 def item_ids() -> st.SearchStrategy[str]:
-    """Item ids: the URIs newsfeed itself makes, web addresses, and any other URN.
-
-    The model takes any absolute URI (``x:abc``), but ingest keeps only ids with a host
-    or ``urn:``/``tag:`` ones, as release 0.1.0's aggregator did (its stored ids must
-    not change, and ``javascript:`` ids are never republished); others read back as
-    ``urn:uuid:`` URNs of them (docs/feeds.md).
-    """
+    """Item ids as the model takes them: the URIs newsfeed makes, web addresses, other URIs
+    with a host, and any URN."""
     return st.one_of(
         st.uuids().map(lambda value: f"urn:uuid:{value}"),
         st.builds(
@@ -201,6 +196,11 @@ def item_ids() -> st.SearchStrategy[str]:
             st.text("0123456789abcdef", min_size=1, max_size=20),
         ),
         urls(),
+        st.builds(
+            lambda scheme, url: scheme + url[url.index(":") :],
+            st.sampled_from(["feed", "x-news"]),
+            urls(),
+        ),
         # A URN may hold any line, but not "scheme:///...", which the model refuses.
         one_line_text().map(lambda text: f"urn:x:{text}").filter(lambda text: ":///" not in text),
     )

@@ -121,7 +121,7 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
 
 
 def is_item_id(value: str) -> bool:
-    """Whether the model takes *value* for an item id: an absolute URI, one line."""
+    """Whether the model takes *value* for an item id: a URI with a host, or a URN or tag URI."""
     try:
         _check_id(value)
     except ValidationError:
@@ -131,9 +131,19 @@ def is_item_id(value: str) -> bool:
 
 def _check_id(value: str) -> None:
     _check_line("NewsItem", "id", value)
-    if not _ABSOLUTE_URI.match(value):
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # such as an unclosed "[" of an IPv6 host
+        parts = None
+    # A URI with a host, or a URN or tag URI: other schemes (javascript:, yt:) read as
+    # something else to readers, and release 0.1.0 stored them as URNs of their own.
+    if (
+        not _ABSOLUTE_URI.match(value)
+        or parts is None
+        or not (parts.netloc or parts.scheme.lower() in {"urn", "tag"})
+    ):
         raise ValidationError(
-            f"NewsItem.id must be an absolute URI (such as tag:, urn:uuid: or https:), "
+            f"NewsItem.id must be an absolute URI with a host, or a urn: or tag: URI, "
             f"as Atom requires: {value!r}"
         )
     if _SLASHES_AFTER_SCHEME.match(value):
@@ -287,7 +297,8 @@ class NewsItem:
     ``dataclasses.replace(item, authors=...)`` cannot disagree with it.)
     """
 
-    #: Stable, unique identifier: an absolute URI (``tag:``, ``urn:uuid:``, ``https:``).
+    #: Stable, unique identifier: a URI with a host (``https://…``), or a ``urn:`` or ``tag:``
+    #: URI.
     id: str
     #: One line of plain text.
     title: str

@@ -8,7 +8,8 @@ with the documented exceptions (docs/feeds.md):
 - RSS carries one enclosure per item: the first; and one whole author, the first
   (the others by name, or by address or page where they have no name);
 - an item whose one author is the feed's own author, by name alone, is the same
-  as an item inheriting the feed's author, and reads back without authors.
+  as an item inheriting the feed's author, and reads back without authors (in Atom,
+  a feed without an author is named by its title, its items' author then too).
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def info_read_back(export: Exporter, info: FeedInfo) -> FeedInfo:
 
 def items_read_back(export: Exporter, feed: Feed) -> tuple[NewsItem, ...]:
     """The items each format gives back: see the module's docstring."""
-    inherited = (Person(name=feed.info.author),) if feed.info.author is not None else None
+    # Atom names a feed without an author by its title, which its items then inherit.
+    author = feed.info.author or (feed.info.title if export is to_atom else None)
+    inherited = (Person(name=author),) if author is not None else None
     items = tuple(
         replace(item, authors=()) if item.authors == inherited else item for item in feed.items
     )

@@ -182,7 +182,9 @@ def test_feed_icon_and_logo() -> None:
         dataclasses.replace(info, logo="logo.png")
 
 
-@pytest.mark.parametrize("item_id", ["123456789", "post-42", "", "just text"])
+@pytest.mark.parametrize(
+    "item_id", ["123456789", "post-42", "", "just text", "javascript:alert(1)", "yt:video:x"]
+)
 def test_item_ids_are_uris_as_atom_requires(item_id: str) -> None:
     with pytest.raises(ValidationError, match="id"):
         item(id=item_id)

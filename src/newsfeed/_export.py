@@ -131,11 +131,8 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
             etree.SubElement(entry, f"{{{_CONTENT}}}encoded").text = item.content_html
         # Readers look for an RSS item's author in dc:creator; RSS's own <author> holds an
         # address only. An Atom person construct carries the first author whole, with
-        # address and page.
-        for person in self.authors:
-            etree.SubElement(entry, f"{{{_DC}}}creator").text = (
-                person.name or person.email or person.url
-            )
+        # address and page; it goes first, since readers that see several authors
+        # show the last.
         if self.authors:
             # An RSS item may hold one atom:author (the W3C validator counts them).
             first = self.authors[0]
@@ -147,6 +144,10 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
                 etree.SubElement(author, f"{{{_ATOM}}}email").text = first.email
             if first.url is not None:
                 etree.SubElement(author, f"{{{_ATOM}}}uri").text = first.url
+        for person in self.authors:
+            etree.SubElement(entry, f"{{{_DC}}}creator").text = (
+                person.name or person.email or person.url
+            )
         if item.enclosures:
             # RSS 2.0 carries one enclosure per item; readers take no second one.
             enclosure = item.enclosures[0]

@@ -131,6 +131,12 @@ def is_item_id(value: str) -> bool:
 
 def _check_id(value: str) -> None:
     _check_line("NewsItem", "id", value)
+    if _SLASHES_AFTER_SCHEME.match(value):
+        # feedparser takes the extra slashes for a typo and drops them from an Atom id.
+        raise ValidationError(
+            f"NewsItem.id: {value!r} has a slash right after '://', which feed "
+            "readers drop; write it without (scheme://name)",
+        )
     try:
         parts = urlsplit(value)
     except ValueError:  # such as an unclosed "[" of an IPv6 host
@@ -145,12 +151,6 @@ def _check_id(value: str) -> None:
         raise ValidationError(
             f"NewsItem.id must be an absolute URI with a host, or a urn: or tag: URI, "
             f"as Atom requires: {value!r}"
-        )
-    if _SLASHES_AFTER_SCHEME.match(value):
-        # feedparser takes the extra slashes for a typo and drops them from an Atom id.
-        raise ValidationError(
-            f"NewsItem.id: {value!r} has a slash right after '://', which feed "
-            "readers drop; write it without (scheme://name)",
         )
 
 

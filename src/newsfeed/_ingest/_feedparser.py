@@ -137,8 +137,20 @@ def _bodies(
     return summary, ""
 
 
-def _media(entry: Mapping[str, Any], clean: Cleaner) -> tuple[tuple[Enclosure, ...], str | None]:
-    """The entry's files and its picture.
+def _resolved(base: str | None, value: object) -> object:
+    """*value* resolved against *base*, when both are there; else as it is."""
+    if base is None or not isinstance(value, str):
+        return value
+    try:
+        return urljoin(base, value.strip())
+    except ValueError:  # such as an unclosed "[" of an IPv6 host
+        return value
+
+
+def _media(
+    entry: Mapping[str, Any], clean: Cleaner, base: str | None
+) -> tuple[tuple[Enclosure, ...], str | None]:
+    """The entry's files and its picture, relative URLs resolved against *base*.
 
     Files: RSS ``<enclosure>``s and Atom ``link rel="enclosure"`` (feedparser's
     ``enclosures``), and ``media:content`` that is not an image. The picture: the first
@@ -153,11 +165,15 @@ def _media(entry: Mapping[str, Any], clean: Cleaner) -> tuple[tuple[Enclosure, .
     ]
     files = [
         *(
-            enclosure(found.get("href"), found.get("type"), found.get("length"), clean)
+            enclosure(
+                _resolved(base, found.get("href")), found.get("type"), found.get("length"), clean
+            )
             for found in entry.get("enclosures", ())
         ),
         *(
-            enclosure(found.get("url"), found.get("type"), found.get("filesize"), clean)
+            enclosure(
+                _resolved(base, found.get("url")), found.get("type"), found.get("filesize"), clean
+            )
             for found in media
             if found.get("url") not in images
         ),
@@ -171,7 +187,9 @@ def _media(entry: Mapping[str, Any], clean: Cleaner) -> tuple[tuple[Enclosure, .
         (entry.get("image") or {}).get("href"),
         *images,
     ]
-    image = next((href for picture in pictures if (href := web_link(picture, clean))), None)
+    image = next(
+        (href for picture in pictures if (href := web_link(_resolved(base, picture), clean))), None
+    )
     return unique_by_url(files), image
 
 
@@ -213,7 +231,7 @@ def _entry_item(
         or link(source_links, "alternate", clean)
     )
     source_title = clean.line(source.get("title"))
-    enclosures, image = _media(entry, clean)
+    enclosures, image = _media(entry, clean, url)
     return NewsItem(
         id=entry_id,
         title=title
@@ -305,10 +323,12 @@ def _archive_links(meta: Mapping[str, Any], clean: Cleaner) -> ArchiveLinks | No
 
 def _feed_date(meta: Mapping[str, Any]) -> datetime | None:
     """The newest date the feed gives itself (RSS pubDate and lastBuildDate, Atom updated)."""
+    # Membership first: feedparser answers a missing updated_parsed with published_parsed
+    # and a DeprecationWarning.
     found = [
         when
         for key in ("published_parsed", "updated_parsed")
-        if (when := from_struct_time(meta.get(key))) is not None
+        if key in meta and (when := from_struct_time(meta[key])) is not None
     ]
     return max(found, default=None)
 

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
 
@@ -64,16 +65,25 @@ class _Fields:
         value = self.document.get(key)
         if value is None:
             return None
-        try:
-            parsed = isoparse(value) if isinstance(value, str) else None
-        except (ValueError, OverflowError):
-            parsed = None
+        parsed = _parse_date(value) if isinstance(value, str) else None
         if parsed is None:
             self.problem(f"{key}: not an RFC 3339 date: {value!r}")
         elif parsed.tzinfo is None:
             self.problem(f"{key}: date without a time zone: {value!r}")
         else:
             return parsed
+        return None
+
+
+def _parse_date(value: str) -> datetime | None:
+    """An RFC 3339 date, as JSON Feed asks; an RFC 822 one, as hand-made feeds write, too."""
+    try:
+        return isoparse(value)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        return parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError):
         return None
 
 

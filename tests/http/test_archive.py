@@ -85,8 +85,12 @@ def test_every_item_is_in_exactly_one_document_and_the_chain_links_up(site, suff
         assert page.archive is not None
         assert page.archive.is_archive
         assert page.archive.current == f"https://example.org/news/{current}"
-        # A page never links forward: a link added later would change a complete page.
-        assert page.archive.next_archive is None
+        # A page links forward to the next page's name, known before that page is full,
+        # so that no link is added later to a complete page.
+        number = int(url.rsplit("page-", 1)[1].removesuffix(suffix))
+        assert page.archive.next_archive == (
+            f"https://example.org/news/archive/page-{number + 1}{suffix}"
+        )
         seen.append(url)
         url = page.archive.prev_archive
     assert sorted(seen) == sorted(by_url)

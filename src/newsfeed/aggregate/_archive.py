@@ -4,9 +4,12 @@ Items are numbered in the order they are first published. While the current docu
 would hold twice ``max_items`` or more, its ``max_items`` oldest-published entries
 become the next archive page (``archive/page-1.xml``, ``page-2.xml``, ...), so the
 current document holds from ``max_items`` to twice that less one. A page holds the
-same items forever; it links to the page before it (``prev-archive``) and to the
-current document (``current``) but not to the page after it, so that it never
-changes: it is written once, in the run that completes it, and never rendered again.
+same items forever; it links to the page before it (``prev-archive``), to the page
+after it (``next-archive``, whose name is known before that page is full) and to the
+current document (``current``), so that it never changes: it is written once, in the
+run that completes it, and never rendered again. The newest page's ``next-archive``
+names the page being filled, which exists once it is full; a reader walks back from
+the current document (``prev-archive``) and never meets it before then.
 
 An item that arrives late, with an old date, is published when it arrives: it goes
 into the current document (by its date among the others) and later into the page
@@ -100,10 +103,11 @@ def archive_page(
     *,
     path: Path,
     previous: Path | None,
+    following: Path,
     output: Path,
     output_url: str | None,
 ) -> ArchivePage:
-    """An archive page of one output: its items, linked to *previous* and the current feed."""
+    """An archive page of one output: its items, linked to its neighbours and the current feed."""
     url = url_of(path, output=output, output_url=output_url)
     return ArchivePage(
         path=path,
@@ -116,6 +120,7 @@ def archive_page(
                 prev_archive=None
                 if previous is None
                 else url_of(previous, output=output, output_url=output_url),
+                next_archive=url_of(following, output=output, output_url=output_url),
                 is_archive=True,
             ),
         ),

@@ -153,6 +153,7 @@ def write_pages(config: Config, state: State) -> list[Path]:
                 page.items,
                 path=page_path(folder, page.number, output.suffix),
                 previous=previous_page(state, folder, page.number, output.suffix),
+                following=page_path(folder, page.number + 1, output.suffix),
                 output=output.path,
                 output_url=output.url,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from newsfeed import Enclosure, Person
+from newsfeed import Enclosure, Person, parse_feed
 from newsfeed._ingest import read_feed
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -249,3 +249,21 @@ def test_json_feed_1_0_author_and_1_1_authors() -> None:
     data = json_item({"authors": [{"name": "A", "url": "https://a.example/"}, {"name": 5}, "x"]})
     (item,) = read_feed(data, now=NOW).feed.items
     assert item.authors == (Person(name="A", url="https://a.example/"),)
+
+
+def test_a_document_read_without_a_url_resolves_against_its_self_link() -> None:
+    # A local `file =` source: its own self link says where it is published.
+    document = b"""<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>tag:partner.example,2020:news</id><title>Agency</title>
+  <updated>2020-06-19T08:00:00Z</updated>
+  <link rel="self" href="https://partner.example/news/feed.atom"/>
+  <entry><id>tag:partner.example,2020:1</id><title>Grants</title>
+    <updated>2020-06-19T08:00:00Z</updated>
+    <link rel="enclosure" type="application/pdf" href="files/rules.pdf"/>
+    <content type="html">&lt;a href="files/rules.pdf"&gt;rules&lt;/a&gt;</content>
+  </entry>
+</feed>"""
+    (item,) = parse_feed(document).items
+    assert item.content_html == '<a href="https://partner.example/news/files/rules.pdf">rules</a>'
+    assert item.enclosures[0].url == "https://partner.example/news/files/rules.pdf"

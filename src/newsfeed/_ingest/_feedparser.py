@@ -198,7 +198,7 @@ def _entry_item(
     raw: RawEntry | None,
     *,
     is_rss: bool,
-    url: str | None,
+    base: str | None,
     scope: str,
     clean: Cleaner,
     dating: Dating,
@@ -209,7 +209,7 @@ def _entry_item(
     # Atom id (it reads <id> as a guid), but an Atom id is a name, never a link.
     if entry_link is None and is_rss and entry.get("guidislink") and entry_id:
         entry_link = web_link(entry_id, clean)
-    summary, content_html = _bodies(entry, is_rss=is_rss, url=url, clean=clean)
+    summary, content_html = _bodies(entry, is_rss=is_rss, url=base, clean=clean)
     title = _title(entry, raw, is_rss=is_rss, clean=clean)
     # An item with only a <description> is valid RSS: its text names it.
     if title is None and entry_id is None and entry_link is None and not summary:
@@ -231,7 +231,7 @@ def _entry_item(
         or link(source_links, "alternate", clean)
     )
     source_title = clean.line(source.get("title"))
-    enclosures, image = _media(entry, clean, url)
+    enclosures, image = _media(entry, clean, base)
     return NewsItem(
         id=entry_id,
         title=title
@@ -399,6 +399,10 @@ def read_xml(
     if raw is not None and len(raw.entries) != len(parsed.entries):
         raw = None
     is_rss = parsed["version"].startswith("rss")
+    # Relative URLs in bodies and media resolve against the document's URL; a document
+    # read without one (a local file) is where its self link says, else at its site.
+    feed_links = parsed.feed.get("links", ())
+    base = url or link(feed_links, "self", clean) or link(feed_links, "alternate", clean)
     return assemble(
         clean,
         dating,
@@ -408,7 +412,7 @@ def read_xml(
                 entry,
                 None if raw is None else raw.entries[index],
                 is_rss=is_rss,
-                url=url,
+                base=base,
                 scope=scope,
                 clean=clean,
                 dating=dating,

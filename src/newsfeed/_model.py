@@ -315,7 +315,8 @@ class NewsItem:
     categories: tuple[str, ...] = ()
     #: Where an aggregated item came from; ``None`` for the feed's own items.
     source: Source | None = None
-    #: The body as HTML, sanitized on construction; empty when there is none.
+    #: The body as HTML, sanitized on construction; empty when there is none, or when it is
+    #: only :attr:`summary` rendered as HTML.
     content_html: str = ""
     #: Files that come with the item (audio, video, documents), in the order given.
     enclosures: tuple[Enclosure, ...] = ()
@@ -391,12 +392,18 @@ class NewsItem:
             raise ValidationError("NewsItem.content_html must be a str")
         _check_text("NewsItem", "content_html", self.content_html)
         object.__setattr__(self, "content_html", sanitize_html(self.content_html))
-        if self.content_html and not self.summary:
+        if not self.content_html:
+            return
+        from newsfeed._text import html_to_text, text_to_html  # noqa: PLC0415 - _text imports the model
+
+        if not self.summary:
             # Every item has its plain text, for readers and formats that show no HTML (and
             # RSS, where content:encoded goes beside a description).
-            from newsfeed._text import html_to_text  # noqa: PLC0415 - _text imports the model
-
             object.__setattr__(self, "summary", html_to_text(self.content_html))
+        elif self.content_html == sanitize_html(text_to_html(self.summary)):
+            # A body that is only the plain text rendered says nothing more: it is written,
+            # and read back, as the plain text is.
+            object.__setattr__(self, "content_html", "")
 
     def _check_media(self) -> None:
         enclosures = _as_tuple("NewsItem", "enclosures", self.enclosures)

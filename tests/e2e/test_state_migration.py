@@ -15,7 +15,6 @@ from newsfeed._store import Store
 from processes import newsfeed as run_newsfeed
 
 DATA = Path(__file__).parents[1] / "data" / "state"
-EXAMPLES = Path(__file__).parents[2] / "examples"
 # After the refused source's backoff, so the run is like any later cron run.
 NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
 
@@ -24,8 +23,9 @@ NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
 def released(tmp_path: Path) -> Path:
     """A folder as release 0.1.0 left it: config, sources, state database and public folder."""
     shutil.copy(DATA / "release-0.1.0.toml", tmp_path / "config.toml")
-    shutil.copy(EXAMPLES / "news.txt", tmp_path / "news.txt")
-    shutil.copytree(EXAMPLES / "feeds", tmp_path / "feeds")
+    # The inputs of the run that wrote the dump, as they were then (the examples moved on).
+    shutil.copy(DATA / "release-0.1.0-inputs" / "news.txt", tmp_path / "news.txt")
+    shutil.copytree(DATA / "release-0.1.0-inputs" / "feeds", tmp_path / "feeds")
     shutil.copytree(DATA / "release-0.1.0-public", tmp_path / "out")
     dump = (DATA / "release-0.1.0.sql").read_text(encoding="utf-8")
     with closing(sqlite3.connect(tmp_path / "state.sqlite")) as db:

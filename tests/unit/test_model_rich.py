@@ -234,3 +234,12 @@ def test_an_html_body_alone_gives_the_item_its_plain_text() -> None:
     assert news.summary == "Read the report.\n\nNow"
     assert item(content_html="<p>x</p>", summary="Mine").summary == "Mine"
     assert item(content_html="<script>only</script>").summary == ""
+
+
+def test_an_html_body_that_is_only_the_plain_text_rendered_is_no_body() -> None:
+    # Written and read back as the plain text is, in every format.
+    news = item(summary="< and &\n\nMore", content_html="<p>&lt; and &amp;</p><p>More</p>")
+    assert news.content_html == ""
+    assert (
+        item(summary="Text", content_html="<p><b>Text</b></p>").content_html == "<p><b>Text</b></p>"
+    )

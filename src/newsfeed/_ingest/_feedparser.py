@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -138,11 +138,12 @@ def _bodies(
 
 
 def _resolved(base: str | None, value: object) -> object:
-    """*value* resolved against *base*, when both are there; else as it is."""
+    """*value* resolved against *base* when it is relative; else as it is, written as it is."""
     if base is None or not isinstance(value, str):
         return value
     try:
-        return urljoin(base, value.strip())
+        # urljoin would also lower-case an absolute URL's scheme ("HTTP:").
+        return value if urlsplit(value.strip()).scheme else urljoin(base, value.strip())
     except ValueError:  # such as an unclosed "[" of an IPv6 host
         return value
 

@@ -89,9 +89,7 @@ def _people(element: etree._Element) -> tuple[Person | None, ...]:
     strings: list[Person | None] = []
     for child in element.iterchildren(tag=etree.Element):
         tag = child.tag
-        if tag == f"{{{_DC}}}creator":
-            strings.extend(person_from_string(name) for name in _creators(_text(child)))
-        elif tag in _AUTHOR_STRINGS:
+        if tag in _AUTHOR_STRINGS:
             strings.append(person_from_string(_text(child)))
         elif tag in {f"{{{_ATOM}}}author", f"{{{_ATOM_03}}}author"}:
             namespace, _ = _split(tag)
@@ -103,22 +101,6 @@ def _people(element: etree._Element) -> tuple[Person | None, ...]:
                 )
             )
     return (*constructs, *strings)
-
-
-def _creators(text: str) -> list[str]:
-    """The names in one ``dc:creator``: "Yulia Morozova, Andrei Zaitsev" names two people.
-
-    Split at commas only when every part is a name of several words, so that
-    "Doe, Jane" and "Smith, J." stay one person, and nothing with an address in it.
-    """
-    parts = [part.strip() for part in text.split(",")]
-    if (
-        len(parts) > 1
-        and all(" " in part for part in parts)
-        and not any(c in text for c in "@<>()")
-    ):
-        return parts
-    return [text]
 
 
 def _is_entry(element: etree._Element) -> bool:

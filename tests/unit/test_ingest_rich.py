@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from newsfeed import Enclosure, Person, parse_feed
 from newsfeed._ingest import read_feed
+from newsfeed._ingest._people import unique
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HOSTILE = (
@@ -267,3 +268,9 @@ def test_a_document_read_without_a_url_resolves_against_its_self_link() -> None:
     (item,) = parse_feed(document).items
     assert item.content_html == '<a href="https://partner.example/news/files/rules.pdf">rules</a>'
     assert item.enclosures[0].url == "https://partner.example/news/files/rules.pdf"
+
+
+def test_a_person_named_by_a_web_address_keeps_that_name() -> None:
+    # Its atom:author and its dc:creator hold the same one value: one person, not none.
+    named = Person(name="http://example.org/")
+    assert unique([named, Person(url="http://example.org/")]) == (named,)

@@ -106,8 +106,14 @@ def unique(people: Iterable[Person | None]) -> tuple[Person, ...]:
     def values(one: Person) -> set[str]:
         return {value for value in (one.name, one.email, one.url) if value is not None}
 
+    # Of two people with the same values (a name that is an address, and that address),
+    # the first found stays: dropping both would lose the person.
     return tuple(
         one
-        for one in found
-        if not any(other != one and values(one) <= values(other) for other in found)
+        for index, one in enumerate(found)
+        if not any(
+            values(one) < values(other) or (values(one) == values(other) and place < index)
+            for place, other in enumerate(found)
+            if other != one
+        )
     )

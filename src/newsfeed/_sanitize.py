@@ -19,6 +19,8 @@ iframe, object, form or ``style`` attribute survives; the content of ``script``,
 
 from __future__ import annotations
 
+from typing import Any
+
 import nh3
 
 _TAGS = frozenset(
@@ -42,15 +44,16 @@ _ATTRIBUTES = {
 _SCHEMES = frozenset({"http", "https", "mailto"})
 _DROPPED_WITH_CONTENT = frozenset({"script", "style", "template"})
 
-_WITHOUT_BASE = nh3.Cleaner(
-    tags=set(_TAGS),
-    clean_content_tags=set(_DROPPED_WITH_CONTENT),
-    attributes=_ATTRIBUTES,
-    url_schemes=set(_SCHEMES),
-    link_rel=None,
-    strip_comments=True,
-    url_relative="deny",
-)
+# Everything but the handling of relative URLs, which depends on the document.
+_ALLOWLIST: dict[str, Any] = {
+    "tags": set(_TAGS),
+    "clean_content_tags": set(_DROPPED_WITH_CONTENT),
+    "attributes": _ATTRIBUTES,
+    "url_schemes": set(_SCHEMES),
+    "link_rel": None,
+    "strip_comments": True,
+}
+_WITHOUT_BASE = nh3.Cleaner(**_ALLOWLIST, url_relative="deny")
 
 
 def sanitize_html(markup: str, *, base: str | None = None) -> str:
@@ -64,14 +67,5 @@ def sanitize_html(markup: str, *, base: str | None = None) -> str:
     if base is None:
         cleaned = _WITHOUT_BASE.clean(markup)
     else:
-        cleaned = nh3.clean(
-            markup,
-            tags=set(_TAGS),
-            clean_content_tags=set(_DROPPED_WITH_CONTENT),
-            attributes=_ATTRIBUTES,
-            url_schemes=set(_SCHEMES),
-            link_rel=None,
-            strip_comments=True,
-            url_relative=("rewrite_with_base", base),
-        )
+        cleaned = nh3.clean(markup, **_ALLOWLIST, url_relative=("rewrite_with_base", base))
     return cleaned.strip()

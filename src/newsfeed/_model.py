@@ -400,7 +400,7 @@ class NewsItem:
             # Every item has its plain text, for readers and formats that show no HTML (and
             # RSS, where content:encoded goes beside a description).
             object.__setattr__(self, "summary", html_to_text(self.content_html))
-        elif self.content_html == sanitize_html(text_to_html(self.summary)):
+        if self.content_html == sanitize_html(text_to_html(self.summary)):
             # A body that is only the plain text rendered says nothing more: it is written,
             # and read back, as the plain text is.
             object.__setattr__(self, "content_html", "")

@@ -26,7 +26,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass, replace
+from dataclasses import asdict, astuple, dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -141,18 +141,14 @@ def item_to_json(item: NewsItem) -> str:
     ):
         document["author"] = item.author
     else:
-        document["authors"] = [_without_none(_fields_of(person)) for person in item.authors]
+        document["authors"] = [_without_none(asdict(person)) for person in item.authors]
     if item.content_html:
         document["content_html"] = item.content_html
     if item.enclosures:
-        document["enclosures"] = [_without_none(_fields_of(e)) for e in item.enclosures]
+        document["enclosures"] = [_without_none(asdict(e)) for e in item.enclosures]
     if item.image is not None:
         document["image"] = item.image
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _fields_of(value: Person | Enclosure) -> dict[str, Any]:
-    return {name: getattr(value, name) for name in value.__dataclass_fields__}
 
 
 def _without_none(document: dict[str, Any]) -> dict[str, Any]:

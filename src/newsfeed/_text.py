@@ -52,6 +52,8 @@ def _linked_url(url: str) -> tuple[str, str]:
 
 def _line_to_html(line: str) -> str:
     """One line as HTML, with each web address in it made a link to itself."""
+    if "://" not in line:  # as most lines: no address to look for
+        return html.escape(line, quote=False)
     parts: list[str] = []
     position = 0
     for match in _WRITTEN_URL.finditer(line):

@@ -18,7 +18,6 @@ import hashlib
 import itertools
 import re
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -35,7 +34,7 @@ from newsfeed._dates import (
 )
 from newsfeed._errors import BulletinError, InputError, Problem
 from newsfeed._files import read_capped
-from newsfeed._model import NewsItem, find_uncarried
+from newsfeed._model import NewsItem, _trusted_item, find_uncarried
 from newsfeed._text import derive_title
 
 # The namespace of the ``urn:uuid:`` ids given when no feed_url is known.
@@ -72,17 +71,23 @@ _SPACES = re.compile(r"[ \t]+")
 
 def _single_spaced(summary: str) -> str:
     # Runs of spaces and tabs only: a no-break space is text, and stays in the title.
+    if "  " not in summary and "\t" not in summary:  # as most text: nothing to respace
+        return summary
     return _SPACES.sub(" ", summary)
 
 
-def _make_id(day: date, key: str, occurrence: int, domain: str | None) -> str:
+def _id_prefix(day: date, domain: str | None) -> str:
+    """What the ids of *day*'s records start with: all but the digest of their title."""
+    return "urn:uuid:" if domain is None else f"tag:{domain},{day.isoformat()}:"
+
+
+def _make_id(prefix: str, day: date, key: str, occurrence: int, domain: str | None) -> str:
     """The id of the *occurrence*-th record of *day* whose title normalises to *key*."""
     if occurrence > 1:
         key = f"{key}\n{occurrence}"
     if domain is None:
-        return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat() + chr(10) + key)}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return f"tag:{domain},{day.isoformat()}:{digest}"
+        return f"{prefix}{uuid.uuid5(_ID_NAMESPACE, day.isoformat() + chr(10) + key)}"
+    return prefix + hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def _feed_domain(feed_url: str | None) -> str | None:
@@ -370,6 +375,18 @@ def _read_well_formed(  # noqa: C901, PLR0911 - gives up wherever a problem may 
     return records
 
 
+@dataclass(slots=True)
+class _Day:
+    """What the records of one day share as their times and ids are given."""
+
+    midnight: datetime
+    id_prefix: str
+    #: How many of the day's records have had their time: the next one is this many seconds on.
+    records: int = 1
+    #: How many of the day's records have each normalised title so far.
+    titles: dict[str, int] = field(default_factory=dict)
+
+
 def _assign_times_and_ids(
     records: Sequence[_Read], *, zone: tzinfo, domain: str | None
 ) -> list[NewsItem]:
@@ -377,24 +394,32 @@ def _assign_times_and_ids(
 
     Counting from the bottom means a record added at the top (the newest, as
     bulletins grow) never changes the time or id of the records below it.
+
+    The items are made with the model's checks skipped (``_trusted_item``): what they check
+    holds by construction. The id is a ``tag:`` or ``urn:uuid:`` URI made here; title and
+    summary lines are stripped, single lines and paragraphs as the model wants them, and
+    every character was checked on the whole text (``_lines_to_check``) or line by line;
+    the times are aware, in whole seconds.
     """
-    same_day: Counter[date] = Counter()
-    same_key: Counter[tuple[date, str]] = Counter()
+    # Records share days: each day's midnight, id prefix and count of titles are made once.
+    days: dict[date, _Day] = {}
     items: list[NewsItem] = []
     for headline, summary, day in reversed(records):
         # Where a long first sentence is cut depends on its spacing: the title comes from
         # the single-spaced text, so that respacing the body keeps the title and the id.
         title = headline if headline is not None else derive_title(_single_spaced(summary))
-        earlier = same_day[day]
-        same_day[day] = earlier + 1
-        published = datetime(day.year, day.month, day.day, tzinfo=zone)
-        if earlier:
-            published += timedelta(seconds=earlier)
-        key = (day, _normalised_key(title))
-        same_key[key] += 1
+        if day in days:
+            record_day = days[day]
+            published = record_day.midnight + timedelta(seconds=record_day.records)
+            record_day.records += 1
+        else:
+            published = datetime(day.year, day.month, day.day, tzinfo=zone)
+            record_day = days[day] = _Day(midnight=published, id_prefix=_id_prefix(day, domain))
+        key = _normalised_key(title)
+        occurrence = record_day.titles[key] = record_day.titles.get(key, 0) + 1
         items.append(
-            NewsItem(
-                id=_make_id(day, key[1], same_key[key], domain),
+            _trusted_item(
+                id=_make_id(record_day.id_prefix, day, key, occurrence, domain),
                 title=title,
                 summary=summary,
                 published=published,

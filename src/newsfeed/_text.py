@@ -164,11 +164,16 @@ _ABBREVIATIONS = frozenset(
         "гг", "ул", "им", "см", "стр", "руб", "тыс", "млн", "млрд", "проф", "акад", "др", "пр",
     }
 )  # fmt: skip
+# One character more than the longest abbreviation: a last word this long is none of them.
+_TAIL = max(map(len, _ABBREVIATIONS)) + 1
 
 
 def _abbreviates(before: str) -> bool:
     """Whether a full stop after *before* marks an abbreviation or an initial."""
-    word = _LAST_WORD.search(before)
+    # The last word is looked for in the few characters that can hold an abbreviation (or
+    # show that the word is longer than any): a search over the whole text would try it at
+    # every position.
+    word = _LAST_WORD.search(before[-_TAIL:])
     # One letter is an initial or part of one: "J. Smith", "U.S.", "2019 г.".
     return word is not None and (
         len(word.group()) == 1 or word.group().casefold() in _ABBREVIATIONS

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import re
 import uuid
 from collections.abc import Callable
@@ -626,3 +628,17 @@ def test_format_bulletin_rejects_body_lines_that_read_as_dates() -> None:
 
 def test_format_bulletin_of_nothing_is_empty() -> None:
     assert format_bulletin([]) == ""
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("text", ["Headline\n\nBody.\n\n18 june 2020\n", "Juen 10, 2020\n"])
+def test_parsing_leaves_the_garbage_collector_as_it_found_it(text, enabled):
+    # The parse pauses the collector (nothing it makes is a cycle); a valid bulletin and one
+    # with a problem alike hand it back in the state they found it.
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with contextlib.suppress(BulletinError):
+            parse_bulletin(text)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -56,6 +56,19 @@ _NAMED = re.compile(
 )
 
 
+# "18 june 2020": the first of _NAMED's forms with single spaces and nothing else, read the
+# same way (no ISO or numeric date has a letter).
+_PLAIN_NAMED = re.compile(r"(\d{1,2}) ([^\W\d_]+) (\d{4})")
+
+
+def _named_fields(text: str) -> tuple[str, str, str] | None:
+    """The day, month name and year of a date written with its month's name, as written."""
+    named = _NAMED.fullmatch(text)
+    if named is None:
+        return None
+    return named["day1"] or named["day2"], named["month1"] or named["month2"], named["year"]
+
+
 # Every date line ends with a digit (\d: what str.isdecimal accepts), with "г", "г." or
 # "года"; these are the only letters that match the last of them under re.IGNORECASE.
 # Checking the end of a line first spares the regular expressions the lines of prose.
@@ -195,24 +208,24 @@ def read_date_line(
     # The fields are read here rather than by dateutil, which reads "2020-06-11" as
     # 6 November when dayfirst is set, silently swaps day and month when the month
     # would be over 12 ("12.25.2020") and moves the years 0-99 into this century.
-    iso = _ISO.fullmatch(text)
-    numeric = None if iso else _NUMERIC.fullmatch(text)
+    # Most date lines are written as the sample's are: one simple match reads them.
+    named = _PLAIN_NAMED.fullmatch(text)
+    iso = None if named else _ISO.fullmatch(text)
+    numeric = None if named or iso else _NUMERIC.fullmatch(text)
     if iso is not None:
         year, month, day = (int(part) for part in iso.groups())
     elif numeric is not None:
         first, second, year = (int(part) for part in numeric.groups())
         day, month = (first, second) if dayfirst else (second, first)
     else:
-        named = _NAMED.fullmatch(text)
-        if named is None:
+        fields = _named_fields(text) if named is None else named.groups()
+        if fields is None:
             return None
-        month_name = (named["month1"] or named["month2"]).rstrip(".").casefold()
-        known = _months(extra_months).get(month_name)
+        day_text, month_name, year_text = fields
+        known = _months(extra_months).get(month_name.rstrip(".").casefold())
         if known is None:
             return None
-        month = known
-        day = int(named["day1"] or named["day2"])
-        year = int(named["year"])
+        month, day, year = known, int(day_text), int(year_text)
     try:
         return date(year, month, day)
     except ValueError as exc:

@@ -7,10 +7,14 @@ import sys
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsfeed._dates import (
     _LAST_LETTERS,
+    _PLAIN_NAMED,
     ImpossibleDateError,
+    _named_fields,
     format_date_line,
     month_table,
     read_date_line,
@@ -218,3 +222,12 @@ def test_the_shortcut_on_the_last_character_lets_every_date_line_through() -> No
 @pytest.mark.parametrize("line", ["Text.", ".", "г", "June 2020.", "18 june 2020."])
 def test_lines_ending_like_no_date(line: str) -> None:
     assert read_date_line(line) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.from_regex(_PLAIN_NAMED, fullmatch=True))
+def test_a_date_written_as_the_sample_writes_it_is_read_as_any_named_date(text):
+    # read_date_line reads "18 june 2020" by a simple pattern first, for speed: it must take
+    # from such a line what the general pattern of named dates takes (digits and month names
+    # of every script included).
+    assert _named_fields(text) == _PLAIN_NAMED.fullmatch(text).groups()

@@ -140,14 +140,31 @@ def _rss_item(channel: etree._Element, item: NewsItem, authors: tuple[Person, ..
 def _rss_authors(entry: etree._Element, authors: tuple[Person, ...]) -> None:
     """Readers look for an RSS item's author in dc:creator; RSS's own <author> holds an address.
 
-    An Atom person construct carries the first author whole, with address and page; it goes
-    first, since readers that see several authors show the last. An RSS item may hold one
-    atom:author (the W3C validator counts them).
+    An Atom person construct carries the first author whole, with address and page. An RSS
+    item may hold one atom:author (the W3C validator counts them).
     """
     if authors:
-        _person(entry, f"{{{_ATOM}}}", authors[0])
-    for person in authors:
-        _add(entry, f"{{{_DC}}}creator", _person_name(person))
+        _person(entry, "author", authors[0])
+    for creator in _rss_creators(authors):
+        _add(entry, f"{{{_DC}}}creator", creator)
+
+
+# What a reader splitting an author string looks at: commas, and the quotes and brackets
+# around a comma that is part of a person.
+_AUTHOR_STRING_SYNTAX = frozenset(',"()<>')
+
+
+def _rss_creators(authors: tuple[Person, ...]) -> list[str]:
+    """The ``dc:creator`` texts of an item: one, naming everyone, where readers can split it.
+
+    Readers show one author string per RSS item (of several elements, the last), and
+    split it at the commas outside quotes and brackets: co-authors go in one string,
+    first author first, unless a label holds one of those characters itself.
+    """
+    labels = [person.label for person in authors]
+    if any(char in label for label in labels for char in _AUTHOR_STRING_SYNTAX):
+        return labels
+    return [", ".join(labels)] if labels else []
 
 
 def _atom_entry(feed: etree._Element, item: NewsItem, authors: tuple[Person, ...]) -> None:
@@ -156,8 +173,10 @@ def _atom_entry(feed: etree._Element, item: NewsItem, authors: tuple[Person, ...
     _add(entry, f"{{{_ATOM}}}id", item.id)
     _mark_text_type(_add(entry, f"{{{_ATOM}}}title", item.title))
     _add(entry, f"{{{_ATOM}}}updated", _stamp(item.last_changed).isoformat())
-    for person in authors:
-        _person(entry, f"{{{_ATOM}}}", person)
+    # The first author is the entry's author, the others its contributors: readers show
+    # one author of an Atom entry, and feedparser's (reader's, Planet's) is the last.
+    for index, person in enumerate(authors):
+        _person(entry, "contributor" if index else "author", person)
     # Text as escaped HTML, not type="text": readers (newsboat among them) render text
     # content as HTML anyway, and would show "<b>" as bold and lose a bare "&".
     content = etree.SubElement(entry, f"{{{_ATOM}}}content")
@@ -200,20 +219,18 @@ def _atom_entry(feed: etree._Element, item: NewsItem, authors: tuple[Person, ...
         etree.SubElement(entry, f"{{{_MEDIA}}}thumbnail", url=item.image)
 
 
-def _person_name(person: Person) -> str:
-    # Atom requires a name: a person without one is named by their address or page,
-    # and reads back as having no name.
-    return person.name or person.email or person.url  # type: ignore[return-value]  # one is set
+def _person(parent: etree._Element, role: str, person: Person) -> None:
+    """An Atom person construct (``author`` or ``contributor``), in RSS as in Atom.
 
-
-def _person(parent: etree._Element, namespace: str, person: Person) -> None:
-    """An Atom person construct: name, then address and page where known."""
-    author = etree.SubElement(parent, f"{namespace}author")
-    _add(author, f"{namespace}name", _person_name(person))
+    Atom requires a name: a person without one is named by their address or page, and
+    reads back as having no name.
+    """
+    construct = etree.SubElement(parent, f"{{{_ATOM}}}{role}")
+    _add(construct, f"{{{_ATOM}}}name", person.label)
     if person.email is not None:
-        _add(author, f"{namespace}email", person.email)
+        _add(construct, f"{{{_ATOM}}}email", person.email)
     if person.url is not None:
-        _add(author, f"{namespace}uri", person.url)
+        _add(construct, f"{{{_ATOM}}}uri", person.url)
 
 
 def _four_digit_year(element: etree._Element, tag: str, moment: datetime | None) -> None:

@@ -394,13 +394,13 @@ class NewsItem:
         object.__setattr__(self, "content_html", sanitize_html(self.content_html))
         if not self.content_html:
             return
-        from newsfeed._text import html_to_text, text_to_html  # noqa: PLC0415 - _text imports the model
+        from newsfeed._text import html_to_text, rendered_body  # noqa: PLC0415 - _text imports the model
 
         if not self.summary:
             # Every item has its plain text, for readers and formats that show no HTML (and
             # RSS, where content:encoded goes beside a description).
             object.__setattr__(self, "summary", html_to_text(self.content_html))
-        if self.content_html == sanitize_html(text_to_html(self.summary)):
+        if self.content_html == rendered_body(self.summary):
             # A body that is only the plain text rendered says nothing more: it is written,
             # and read back, as the plain text is.
             object.__setattr__(self, "content_html", "")

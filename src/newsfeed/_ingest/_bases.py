@@ -1,0 +1,158 @@
+"""Resolving against the document's URL after feedparser's parse, as feedparser would have.
+
+Given a document URL (``Content-Location``), feedparser joins its base URI with itself at
+every start tag, which is a good part of its time on a feed of short entries. In a
+document without ``xml:base`` (or ``base``) attributes the base never changes, so the
+document is parsed without the URL and :func:`resolve_as_feedparser` then does to the
+parsed dicts what feedparser does with it: the same join (:func:`join`) on the same
+values, and the same ``base`` on the bodies.
+
+Some values are resolved by feedparser only when written one way (a ``<guid>``, unless
+``isPermaLink="false"``; a ``<link href>``, but not an RSS ``<enclosure url>``): where
+the parsed dicts cannot tell which way, and resolving would change the value, the
+function says so and the document is parsed again with its URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+# An attribute that sets a base URI: feedparser takes both ``xml:base`` and ``base``.
+_BASE_ATTRIBUTE = re.compile(rb"base\s*=")
+# feedparser drops the slashes after "scheme://" beyond two before joining.
+_EXTRA_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
+# feedparser's ids: <guid> and (Atom's) <id>, in any namespace; the attributes of a guid.
+_ID_TAG = re.compile(rb"<(?:[\w.-]+:)?id[\s/>]")
+_GUID_TAG = re.compile(rb"<(?:[\w.-]+:)?guid(?=[\s/>])([^>]*)>")
+# isPermaLink="false" (feedparser lower-cases the name, not the value).
+_NOT_PERMALINK = re.compile(rb"""\b(?i:ispermalink)\s*=\s*["']false["']""")
+# Links feedparser takes from attributes it does not resolve (RSS <enclosure url>,
+# Creative Commons licenses); every other link comes from a <link>, resolved.
+_UNRESOLVED_RELS = frozenset({"enclosure", "license"})
+
+
+def join(base: str, uri: str) -> str:
+    """*uri* resolved against *base* exactly as feedparser resolves (its ``_urljoin``)."""
+    try:
+        return urljoin(base, _EXTRA_SLASHES.sub(r"\1\3", uri))
+    except ValueError:
+        return ""
+
+
+def document_base(data: bytes, location: str | None) -> str | None:
+    """The base feedparser would resolve every value against, if it never changes.
+
+    That is the document's http(s) URL as feedparser's first start tag makes it (joined
+    with itself), in a document with no attribute that could set another base (searched
+    for in the UTF-8 bytes; a mere look-alike in text only costs the slower parse).
+    """
+    if not location or _BASE_ATTRIBUTE.search(data):
+        return None
+    try:
+        scheme = urlsplit(location).scheme
+    except ValueError:
+        return None
+    base = join(location, location)
+    # feedparser joins the base with itself at every start tag: it must stay as it is.
+    if scheme.lower() not in {"http", "https"} or not base or join(base, base) != base:
+        return None
+    return base
+
+
+def _ids_are_names(data: bytes) -> bool:
+    """Whether every id in *data* is a guid with ``isPermaLink="false"``.
+
+    feedparser resolves any other id. Look-alikes in text (in CDATA) only make the
+    answer ``False`` more often.
+    """
+    return _ID_TAG.search(data) is None and all(
+        _NOT_PERMALINK.search(attributes) for attributes in _GUID_TAG.findall(data)
+    )
+
+
+class _UnresolvableError(Exception):
+    """A value feedparser may or may not have resolved, which resolving would change."""
+
+
+def _resolve_links(links: Iterable[MutableMapping[str, Any]], base: str) -> None:
+    for found in links:
+        href = found.get("href")
+        if not isinstance(href, str):
+            continue
+        if found.get("rel") in _UNRESOLVED_RELS or not href:
+            # An empty href becomes the base when written as an attribute, and stays
+            # empty when it is a <link>'s empty text.
+            _check_unchanged(href, base)
+        else:
+            found["href"] = join(base, href)
+
+
+def _check_unchanged(value: object, base: str) -> None:
+    if isinstance(value, str) and join(base, value) != value:
+        raise _UnresolvableError
+
+
+def _resolve_if_set(found: MutableMapping[str, Any], key: str, base: str) -> None:
+    value = found.get(key)
+    if isinstance(value, str) and value:
+        found[key] = join(base, value)
+
+
+def _set_bases(found: Mapping[str, Any], base: str) -> None:
+    """The base of the text constructs (``title_detail``, ``content``...) feedparser records."""
+    for key, value in found.items():
+        details = value if key == "content" else [value] if key.endswith("_detail") else ()
+        for detail in details:
+            if isinstance(detail, MutableMapping) and "base" in detail and not detail["base"]:
+                detail["base"] = base
+
+
+def _resolve_context(found: MutableMapping[str, Any], base: str) -> None:
+    """The links of a feed, an entry or an entry's source."""
+    _resolve_links(found.get("links", ()), base)
+    link = found.get("link")
+    if link == "":
+        raise _UnresolvableError
+    _resolve_if_set(found, "link", base)
+
+
+def resolve_as_feedparser(parsed: Mapping[str, Any], base: str, data: bytes) -> bool:
+    """Resolve *parsed* (read without a URL from *data*) against *base* as feedparser would.
+
+    Returns ``False`` where that cannot be told from the dicts; *parsed* is then
+    partly changed, and must be parsed again with its URL.
+    """
+    feed = parsed.get("feed", {})
+    # Whether no id was resolved: looked for in the bytes only when an id needs to know.
+    names: bool | None = None
+    try:
+        _resolve_context(feed, base)
+        for key in ("icon", "logo"):
+            _resolve_if_set(feed, key, base)
+        # RSS <image><url> is resolved, itunes:image's href attribute is not.
+        _check_unchanged(feed.get("image", {}).get("href"), base)
+        _set_bases(feed, base)
+        for entry in parsed.get("entries", ()):
+            _resolve_context(entry, base)
+            source = entry.get("source")
+            if source:
+                _resolve_context(source, base)
+                _set_bases(source, base)
+            _set_bases(entry, base)
+            # A guid is resolved unless isPermaLink="false"; guidislink says it was only
+            # when the entry had no link before it.
+            if entry.get("guidislink"):
+                _resolve_if_set(entry, "id", base)
+            elif names is None:
+                try:
+                    _check_unchanged(entry.get("id"), base)
+                except _UnresolvableError:
+                    names = _ids_are_names(data)
+                    if not names:
+                        raise
+    except _UnresolvableError:
+        return False
+    return True

@@ -16,7 +16,7 @@ function says so and the document is parsed again with its URL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -77,17 +77,22 @@ class _UnresolvableError(Exception):
     """A value feedparser may or may not have resolved, which resolving would change."""
 
 
-def _resolve_links(links: Iterable[MutableMapping[str, Any]], base: str) -> None:
+# feedparser's dicts are dicts whose item access maps old key names (none of those
+# below) at some cost: plain dict access reads and writes the same items.
+_get = dict.get
+
+
+def _resolve_links(links: Iterable[dict[str, Any]], base: str) -> None:
     for found in links:
-        href = found.get("href")
+        href = _get(found, "href")
         if not isinstance(href, str):
             continue
-        if found.get("rel") in _UNRESOLVED_RELS or not href:
+        if _get(found, "rel") in _UNRESOLVED_RELS or not href:
             # An empty href becomes the base when written as an attribute, and stays
             # empty when it is a <link>'s empty text.
             _check_unchanged(href, base)
         else:
-            found["href"] = join(base, href)
+            dict.__setitem__(found, "href", join(base, href))
 
 
 def _check_unchanged(value: object, base: str) -> None:
@@ -95,37 +100,36 @@ def _check_unchanged(value: object, base: str) -> None:
         raise _UnresolvableError
 
 
-def _resolve_if_set(found: MutableMapping[str, Any], key: str, base: str) -> None:
-    value = found.get(key)
+def _resolve_if_set(found: dict[str, Any], key: str, base: str) -> None:
+    value = _get(found, key)
     if isinstance(value, str) and value:
-        found[key] = join(base, value)
+        dict.__setitem__(found, key, join(base, value))
 
 
-def _set_bases(found: Mapping[str, Any], base: str) -> None:
+def _set_bases(found: dict[str, Any], base: str) -> None:
     """The base of the text constructs (``title_detail``, ``content``...) feedparser records."""
-    for key, value in found.items():
-        details = value if key == "content" else [value] if key.endswith("_detail") else ()
+    for key, value in dict.items(found):
+        details = value if key == "content" else (value,) if key.endswith("_detail") else ()
         for detail in details:
-            if isinstance(detail, MutableMapping) and "base" in detail and not detail["base"]:
-                detail["base"] = base
+            if isinstance(detail, dict) and _get(detail, "base") == "":
+                dict.__setitem__(detail, "base", base)
 
 
-def _resolve_context(found: MutableMapping[str, Any], base: str) -> None:
+def _resolve_context(found: dict[str, Any], base: str) -> None:
     """The links of a feed, an entry or an entry's source."""
-    _resolve_links(found.get("links", ()), base)
-    link = found.get("link")
-    if link == "":
+    _resolve_links(_get(found, "links", ()), base)
+    if _get(found, "link") == "":
         raise _UnresolvableError
     _resolve_if_set(found, "link", base)
 
 
-def resolve_as_feedparser(parsed: Mapping[str, Any], base: str, data: bytes) -> bool:
+def resolve_as_feedparser(parsed: dict[str, Any], base: str, data: bytes) -> bool:
     """Resolve *parsed* (read without a URL from *data*) against *base* as feedparser would.
 
     Returns ``False`` where that cannot be told from the dicts; *parsed* is then
     partly changed, and must be parsed again with its URL.
     """
-    feed = parsed.get("feed", {})
+    feed = _get(parsed, "feed", {})
     # Whether no id was resolved: looked for in the bytes only when an id needs to know.
     names: bool | None = None
     try:
@@ -133,22 +137,22 @@ def resolve_as_feedparser(parsed: Mapping[str, Any], base: str, data: bytes) -> 
         for key in ("icon", "logo"):
             _resolve_if_set(feed, key, base)
         # RSS <image><url> is resolved, itunes:image's href attribute is not.
-        _check_unchanged(feed.get("image", {}).get("href"), base)
+        _check_unchanged(_get(_get(feed, "image", {}), "href"), base)
         _set_bases(feed, base)
-        for entry in parsed.get("entries", ()):
+        for entry in _get(parsed, "entries", ()):
             _resolve_context(entry, base)
-            source = entry.get("source")
+            source = _get(entry, "source")
             if source:
                 _resolve_context(source, base)
                 _set_bases(source, base)
             _set_bases(entry, base)
             # A guid is resolved unless isPermaLink="false"; guidislink says it was only
             # when the entry had no link before it.
-            if entry.get("guidislink"):
+            if _get(entry, "guidislink"):
                 _resolve_if_set(entry, "id", base)
             elif names is None:
                 try:
-                    _check_unchanged(entry.get("id"), base)
+                    _check_unchanged(_get(entry, "id"), base)
                 except _UnresolvableError:
                     names = _ids_are_names(data)
                     if not names:

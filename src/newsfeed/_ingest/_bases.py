@@ -22,8 +22,8 @@ from urllib.parse import urljoin, urlsplit
 
 # An attribute that sets a base URI: feedparser takes both ``xml:base`` and ``base``.
 _BASE_ATTRIBUTE = re.compile(rb"base\s*=")
-# feedparser drops the slashes after "scheme://" beyond two before joining.
-_EXTRA_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
+# feedparser drops the slashes after "scheme://" beyond two before joining (its pattern).
+_EXTRA_SLASHES = re.compile(r"([A-Za-z][A-Za-z0-9+-.]*://)/+")
 # feedparser's ids: <guid> and (Atom's) <id>, in any namespace; the attributes of a guid.
 _ID_TAG = re.compile(rb"<(?:[\w.-]+:)?id[\s/>]")
 _GUID_TAG = re.compile(rb"<(?:[\w.-]+:)?guid(?=[\s/>])([^>]*)>")
@@ -36,8 +36,11 @@ _UNRESOLVED_RELS = frozenset({"enclosure", "license"})
 
 def join(base: str, uri: str) -> str:
     """*uri* resolved against *base* exactly as feedparser resolves (its ``_urljoin``)."""
+    extra = _EXTRA_SLASHES.match(uri)
+    if extra is not None:
+        uri = extra.group(1) + uri[extra.end() :]
     try:
-        return urljoin(base, _EXTRA_SLASHES.sub(r"\1\3", uri))
+        return urljoin(base, uri)
     except ValueError:
         return ""
 

@@ -72,5 +72,11 @@ def sanitize_html(markup: str, *, base: str | None = None) -> str:
     ``\\n`` line breaks, and cleaning it again gives it back unchanged.
     """
     markup = markup.replace("\r\n", "\n").replace("\r", "\n")
-    cleaner = _WITHOUT_BASE if base is None else _with_base(base)
-    return cleaner.clean(markup).strip()
+    if base is not None:
+        try:
+            return _with_base(base).clean(markup).strip()
+        except ValueError:
+            # A base the WHATWG URL parser refuses (http://a.0.0/: "invalid IPv4 address")
+            # resolves nothing: its relative URLs go, as without a base.
+            pass
+    return _WITHOUT_BASE.clean(markup).strip()

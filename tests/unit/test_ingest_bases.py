@@ -67,6 +67,15 @@ SAME = {
         "<title>a</title><guid>/posts/a</guid>",
         '<title>b</title><link>../b</link><guid isPermaLink="false">tag:example.org,1:b</guid>',
     ),
+    "an empty item link": rss("<link>/</link>", "<title>a</title><link></link>"),
+    "comments, docs, people's pages, image and text input links": rss(
+        "<link>/</link><docs>/docs</docs><image><url>https://example.org/i.png</url>"
+        "<title>I</title><link>/</link></image><textInput><title>T</title>"
+        "<description>d</description><name>q</name><link>search</link></textInput>"
+        "<atom:author><atom:name>A</atom:name><atom:uri>/a</atom:uri></atom:author>",
+        "<title>a</title><comments>a#comments</comments><guid>/a</guid>"
+        "<atom:author><atom:name>B</atom:name><atom:uri>b.html</atom:uri></atom:author>",
+    ),
     "absolute URLs written loosely": rss(
         "<link>HTTPS://Example.org/a/../b/?</link>",
         "<title>a</title><link>https:///example.org/x/./y</link>",
@@ -96,6 +105,7 @@ UNSURE = {
     "a relative itunes:image": rss('<link>/</link><itunes:image href="cover.jpg"/>'),
     "a relative RSS image": rss("<link>/</link><image><url>/logo.png</url></image>"),
     "an empty link href": atom('<link href=""/>'),
+    "a link urljoin refuses": rss("<link>/</link>", "<title>a</title><link>http://[::1/a</link>"),
     "a relative license": rss('<link>/</link><cc:license rdf:resource="by.html"/>'),
     "a relative atom id after a link": atom(
         '<link href="/"/>', '<title>a</title><link href="/a"/><id>a</id>'
@@ -126,8 +136,9 @@ def test_what_feedparser_may_not_have_resolved_is_left_to_feedparser(data: bytes
         (rss(), "feed.xml"),
         (rss(), ""),
         (rss(), None),
+        (rss(), "http://[::1/feed.xml"),
     ],
-    ids=["xml:base", "base", "not http", "relative", "empty", "none"],
+    ids=["xml:base", "base", "not http", "relative", "empty", "none", "unreadable"],
 )
 def test_feedparser_resolves_where_the_base_may_change_or_is_no_web_url(
     data: bytes, location: str | None
@@ -135,5 +146,12 @@ def test_feedparser_resolves_where_the_base_may_change_or_is_no_web_url(
     assert document_base(data, location) is None
 
 
-def test_the_base_is_the_url_as_feedparser_normalises_it() -> None:
-    assert document_base(rss(), "https://Example.org/a/../feed?") == "https://Example.org/a/../feed"
+@pytest.mark.parametrize(
+    ("location", "base"),
+    [
+        ("https://Example.org/a/../feed?", "https://Example.org/a/../feed"),
+        ("https:///example.org/feed.xml", "https://example.org/feed.xml"),
+    ],
+)
+def test_the_base_is_the_url_as_feedparser_normalises_it(location: str, base: str) -> None:
+    assert document_base(rss(), location) == base

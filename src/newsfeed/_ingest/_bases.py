@@ -5,7 +5,8 @@ every start tag, which is a good part of its time on a feed of short entries. In
 document without ``xml:base`` (or ``base``) attributes the base never changes, so the
 document is parsed without the URL and :func:`resolve_as_feedparser` then does to the
 parsed dicts what feedparser does with it: the same join (:func:`join`) on the same
-values, and the same ``base`` on the bodies.
+values (links, ids, comments, people's pages...), and the same ``base`` on the text
+constructs, so that the dicts come out equal.
 
 Some values are resolved by feedparser only when written one way (a ``<guid>``, unless
 ``isPermaLink="false"``; a ``<link href>``, but not an RSS ``<enclosure url>``): where
@@ -29,6 +30,9 @@ _ID_TAG = re.compile(rb"<(?:[\w.-]+:)?id[\s/>]")
 _GUID_TAG = re.compile(rb"<(?:[\w.-]+:)?guid(?=[\s/>])([^>]*)>")
 # isPermaLink="false" (feedparser lower-cases the name, not the value).
 _NOT_PERMALINK = re.compile(rb"""\b(?i:ispermalink)\s*=\s*["']false["']""")
+# Elements whose text feedparser resolves (its can_be_relative_uri, but for the ids, the
+# people's pages and the links' hrefs, which depend on more).
+_ELEMENT_URLS = ("link", "icon", "logo", "comments", "docs", "wfw_comment", "wfw_commentrss")
 # Links feedparser takes from attributes it does not resolve (RSS <enclosure url>,
 # Creative Commons licenses); every other link comes from a <link>, resolved.
 _UNRESOLVED_RELS = frozenset({"enclosure", "license"})
@@ -94,8 +98,12 @@ def _resolve_links(links: Iterable[dict[str, Any]], base: str) -> None:
             # An empty href becomes the base when written as an attribute, and stays
             # empty when it is a <link>'s empty text.
             _check_unchanged(href, base)
+        elif not (resolved := join(base, href)):
+            # A link urljoin refuses loses its href when it was a <link>'s text, and
+            # keeps it empty when it was an attribute.
+            raise _UnresolvableError
         else:
-            dict.__setitem__(found, "href", join(base, href))
+            dict.__setitem__(found, "href", resolved)
 
 
 def _check_unchanged(value: object, base: str) -> None:
@@ -118,12 +126,48 @@ def _set_bases(found: dict[str, Any], base: str) -> None:
                 dict.__setitem__(detail, "base", base)
 
 
-def _resolve_context(found: dict[str, Any], base: str) -> None:
-    """The links of a feed, an entry or an entry's source."""
-    _resolve_links(_get(found, "links", ()), base)
-    if _get(found, "link") == "":
-        raise _UnresolvableError
-    _resolve_if_set(found, "link", base)
+class _Resolver:
+    """Resolves the contexts of one document: its feed, its entries, their sources."""
+
+    def __init__(self, base: str, data: bytes) -> None:
+        self.base = base
+        self.data = data
+        # Whether no id was resolved: looked for in the bytes only when an id needs to know.
+        self.names: bool | None = None
+
+    def context(self, found: dict[str, Any], *, href_unsure: bool = False) -> None:
+        """Its links, its link, its id, its people's pages and its text constructs' bases.
+
+        *href_unsure*: an href that may be an attribute's, not resolved (a source's may be
+        RSS ``<source url>``, an image's ``itunes:image``'s).
+        """
+        # An empty link stays empty, unless it is an empty href's, found among the links.
+        _resolve_links(_get(found, "links", ()), self.base)
+        for key in _ELEMENT_URLS:
+            _resolve_if_set(found, key, self.base)
+        _set_bases(found, self.base)
+        # A person's <uri> (or <url>, <homepage>) is resolved, and copied to the context's
+        # href; so is an RSS <image>'s <url>.
+        if href_unsure:
+            _check_unchanged(_get(found, "href"), self.base)
+        else:
+            _resolve_if_set(found, "href", self.base)
+        for key in ("author_detail", "publisher_detail"):
+            _resolve_if_set(_get(found, key) or {}, "href", self.base)
+        for key in ("authors", "contributors"):
+            for person in _get(found, key, ()):
+                _resolve_if_set(person, "href", self.base)
+        # A guid (or Atom id) is resolved unless isPermaLink="false"; guidislink says it
+        # was only when there was no link before it.
+        if _get(found, "guidislink"):
+            _resolve_if_set(found, "id", self.base)
+        elif self.names is None:
+            try:
+                _check_unchanged(_get(found, "id"), self.base)
+            except _UnresolvableError:
+                self.names = _ids_are_names(self.data)
+                if not self.names:
+                    raise
 
 
 def resolve_as_feedparser(parsed: dict[str, Any], base: str, data: bytes) -> bool:
@@ -133,33 +177,16 @@ def resolve_as_feedparser(parsed: dict[str, Any], base: str, data: bytes) -> boo
     partly changed, and must be parsed again with its URL.
     """
     feed = _get(parsed, "feed", {})
-    # Whether no id was resolved: looked for in the bytes only when an id needs to know.
-    names: bool | None = None
+    resolver = _Resolver(base, data)
     try:
-        _resolve_context(feed, base)
-        for key in ("icon", "logo"):
-            _resolve_if_set(feed, key, base)
-        # RSS <image><url> is resolved, itunes:image's href attribute is not.
-        _check_unchanged(_get(_get(feed, "image", {}), "href"), base)
-        _set_bases(feed, base)
+        resolver.context(feed)
+        resolver.context(_get(feed, "image") or {}, href_unsure=True)
+        resolver.context(_get(feed, "textinput") or {})
         for entry in _get(parsed, "entries", ()):
-            _resolve_context(entry, base)
+            resolver.context(entry)
             source = _get(entry, "source")
             if source:
-                _resolve_context(source, base)
-                _set_bases(source, base)
-            _set_bases(entry, base)
-            # A guid is resolved unless isPermaLink="false"; guidislink says it was only
-            # when the entry had no link before it.
-            if _get(entry, "guidislink"):
-                _resolve_if_set(entry, "id", base)
-            elif names is None:
-                try:
-                    _check_unchanged(_get(entry, "id"), base)
-                except _UnresolvableError:
-                    names = _ids_are_names(data)
-                    if not names:
-                        raise
+                resolver.context(source, href_unsure=True)
     except _UnresolvableError:
         return False
     return True

@@ -30,6 +30,8 @@ _ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]")
 # An address as RSS and JSON Feed carry it: local@domain, nothing a "Name <addr>" or
 # "addr (Name)" form would read as its delimiters.
 _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
+# Any whitespace, as str.isspace() sees it (the same characters).
+_WHITESPACE = re.compile(r"\s")
 # A media type: type/subtype, as RFC 6838 restricts their names, without parameters.
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
@@ -106,7 +108,7 @@ def _check_url(owner: str, name: str, value: str | None) -> None:
     if (
         parts.scheme.lower() not in {"http", "https"}
         or not parts.netloc
-        or any(char.isspace() for char in value)
+        or _WHITESPACE.search(value) is not None
     ):
         raise ValidationError(
             f"{owner}.{name} must be an absolute http or https URL with a host: {value!r}"
@@ -399,13 +401,13 @@ class NewsItem:
         object.__setattr__(self, "content_html", sanitize_html(self.content_html))
         if not self.content_html:
             return
-        from newsfeed._text import html_to_text, text_to_html  # noqa: PLC0415 - _text imports the model
+        from newsfeed._text import html_to_text, rendered_body  # noqa: PLC0415 - _text imports the model
 
         if not self.summary:
             # Every item has its plain text, for readers and formats that show no HTML (and
             # RSS, where content:encoded goes beside a description).
             object.__setattr__(self, "summary", html_to_text(self.content_html))
-        if self.content_html == sanitize_html(text_to_html(self.summary)):
+        if self.content_html == rendered_body(self.summary):
             # A body that is only the plain text rendered says nothing more: it is written,
             # and read back, as the plain text is.
             object.__setattr__(self, "content_html", "")

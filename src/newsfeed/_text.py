@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from newsfeed._model import is_web_url, reads_as_mojibake
+from newsfeed._sanitize import sanitize_html
 
 # Elements that start a new paragraph, as a browser shows them.
 _BLOCKS = frozenset(
@@ -82,6 +84,16 @@ def text_to_html(text: str) -> str:
         for paragraph in text.split("\n\n")
         if paragraph
     )
+
+
+@lru_cache(maxsize=64)
+def rendered_body(text: str) -> str:
+    """*text* rendered as HTML and sanitized: the HTML body that says no more than *text*.
+
+    Reading an entry compares its body with this, and so does the item made of it,
+    right after: the second comparison finds it cached.
+    """
+    return sanitize_html(text_to_html(text))
 
 
 class _TextExtractor(HTMLParser):

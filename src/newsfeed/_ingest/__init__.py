@@ -6,6 +6,8 @@ Laid out like lemon24/reader's ``_parser``, one job per module:
 - ``_guards``: byte checks around parsing (entity declarations, cut-off documents,
   references to impossible characters, XML errors recovered only in part);
 - ``_feedparser``: the RSS and Atom mapping, the only module importing feedparser;
+- ``_bases``: resolving against the document's URL after feedparser's parse, as
+  feedparser would have (much faster where the base cannot change);
 - ``_raw``: what feedparser's dicts get wrong (authors, title types), read again from
   the elements with lxml;
 - ``_jsonfeed``: the JSON Feed reader;

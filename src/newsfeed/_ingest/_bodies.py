@@ -6,7 +6,7 @@ import re
 
 from newsfeed._ingest._clean import Cleaner
 from newsfeed._sanitize import sanitize_html
-from newsfeed._text import text_to_html
+from newsfeed._text import rendered_body
 
 _TAG = re.compile(r"<[A-Za-z]")
 
@@ -26,6 +26,6 @@ def html_body(markup: str | None, *, base: str | None, summary: str, clean: Clea
     if not markup or not has_markup(markup):
         return ""
     body = sanitize_html(clean(markup), base=base or None)
-    if not body or body == sanitize_html(text_to_html(summary)):
+    if not body or body == rendered_body(summary):
         return ""
     return body

@@ -55,6 +55,8 @@ _ALLOWLIST: dict[str, Any] = {
     "strip_comments": True,
 }
 _WITHOUT_BASE = nh3.Cleaner(**_ALLOWLIST, url_relative="deny")
+# Passes after the first before markup counts as never settling (two have always been enough).
+_MAX_REPAIRS = 4
 
 
 @lru_cache(maxsize=32)
@@ -64,6 +66,21 @@ def _with_base(base: str) -> nh3.Cleaner:
     return nh3.Cleaner(**_ALLOWLIST, url_relative=("rewrite_with_base", base))
 
 
+def _cleaner(base: str | None) -> nh3.Cleaner:
+    if base is not None:
+        try:
+            return _with_base(base)
+        except ValueError:
+            # A base the WHATWG URL parser refuses (http://a.0.0/: "invalid IPv4 address")
+            # resolves nothing: its relative URLs go, as without a base.
+            pass
+    return _WITHOUT_BASE
+
+
+def _clean(markup: str, cleaner: nh3.Cleaner) -> str:
+    return cleaner.clean(markup.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
 def sanitize_html(markup: str, *, base: str | None = None) -> str:
     """*markup* with only the allowlisted elements, attributes and absolute URLs left.
 
@@ -71,12 +88,16 @@ def sanitize_html(markup: str, *, base: str | None = None) -> str:
     they are removed. The result is stripped of surrounding whitespace and uses
     ``\\n`` line breaks, and cleaning it again gives it back unchanged.
     """
-    markup = markup.replace("\r\n", "\n").replace("\r", "\n")
-    if base is not None:
-        try:
-            return _with_base(base).clean(markup).strip()
-        except ValueError:
-            # A base the WHATWG URL parser refuses (http://a.0.0/: "invalid IPv4 address")
-            # resolves nothing: its relative URLs go, as without a base.
-            pass
-    return _WITHOUT_BASE.clean(markup).strip()
+    cleaned = _clean(markup, _cleaner(base))
+    # One pass is not always the end: ammonia repairs malformed markup into markup it then
+    # repairs again ("<p><button><p>x" gives "<p><p>x</p></p>", then "<p></p><p>x</p><p></p>"),
+    # and "&#13;" becomes a CR only the next pass turns into a line break. The model keeps
+    # the fixed point, so that building an item again from its own values keeps its body.
+    # (Every URL is absolute after the first pass: the later ones need no base.)
+    for _ in range(_MAX_REPAIRS):
+        again = _clean(cleaned, _WITHOUT_BASE)
+        if again == cleaned:
+            return cleaned
+        cleaned = again
+    # Markup that never settles is made to be hostile, not written by hand: no body.
+    return ""

@@ -76,6 +76,8 @@ async def remote(
 
     with _Reader(fetch.parse_processes) as reader:
         # Each body is read while the fetches go on; its source is saved once it is read.
+        # Processes read several bodies while the event loop saves; a thread reading beside
+        # the event loop would only contend with it for the GIL: the loop awaits each read.
         settling: list[asyncio.Task[None]] = []
         async for request, result in fetch_each(requests, fetch, now=run.now, done=tick):
             if result.status is FetchStatus.NOT_FETCHED:
@@ -85,6 +87,8 @@ async def remote(
                 )
             elif result.status is FetchStatus.OK:
                 settling.append(asyncio.create_task(settle(request, result)))
+                if not fetch.parse_processes:
+                    await settling[-1]
             else:
                 reports[request.key] = run.fetched(
                     by_key[request.key], leased[request.key], result, None

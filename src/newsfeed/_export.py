@@ -131,23 +131,18 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
             etree.SubElement(entry, f"{{{_CONTENT}}}encoded").text = item.content_html
         # Readers look for an RSS item's author in dc:creator; RSS's own <author> holds an
         # address only. An Atom person construct carries the first author whole, with
-        # address and page; it goes first, since readers that see several authors
-        # show the last.
+        # address and page.
         if self.authors:
             # An RSS item may hold one atom:author (the W3C validator counts them).
             first = self.authors[0]
             author = etree.SubElement(entry, f"{{{_ATOM}}}author")
-            etree.SubElement(author, f"{{{_ATOM}}}name").text = (
-                first.name or first.email or first.url
-            )
+            etree.SubElement(author, f"{{{_ATOM}}}name").text = first.label
             if first.email is not None:
                 etree.SubElement(author, f"{{{_ATOM}}}email").text = first.email
             if first.url is not None:
                 etree.SubElement(author, f"{{{_ATOM}}}uri").text = first.url
-        for person in self.authors:
-            etree.SubElement(entry, f"{{{_DC}}}creator").text = (
-                person.name or person.email or person.url
-            )
+        for creator in _rss_creators(self.authors):
+            etree.SubElement(entry, f"{{{_DC}}}creator").text = creator
         if item.enclosures:
             # RSS 2.0 carries one enclosure per item; readers take no second one.
             enclosure = item.enclosures[0]
@@ -167,19 +162,41 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]  # feedgen is unty
         return entry
 
 
+# What a reader splitting an author string looks at: commas, and the quotes and brackets
+# around a comma that is part of a person.
+_AUTHOR_STRING_SYNTAX = frozenset(',"()<>')
+
+
+def _rss_creators(authors: tuple[Person, ...]) -> list[str]:
+    """The ``dc:creator`` texts of an item: one, naming everyone, where readers can split it.
+
+    Readers show one author string per RSS item (of several elements, the last), and
+    split it at the commas outside quotes and brackets: co-authors go in one string,
+    first author first, unless a label holds one of those characters itself.
+    """
+    labels = [person.label for person in authors]
+    if any(char in label for label in labels for char in _AUTHOR_STRING_SYNTAX):
+        return labels
+    return [", ".join(labels)] if labels else []
+
+
 def _atom_authors(entry: etree._Element, authors: tuple[Person, ...]) -> None:
-    """Person constructs after the entry's date, where feedgen would put them."""
+    """Person constructs after the entry's date, where feedgen would put them.
+
+    The first author is the entry's author, the others its contributors: readers show
+    one author of an Atom entry, and feedparser's (reader's, Planet's) is the last.
+    """
     position = entry.index(entry.find("updated")) + 1  # type: ignore[arg-type]  # always written
     for offset, person in enumerate(authors):
-        author = etree.Element("author")
+        construct = etree.Element("author" if offset == 0 else "contributor")
         # Atom requires a name: a person without one is named by their address or page,
         # and reads back as having no name.
-        etree.SubElement(author, "name").text = person.name or person.email or person.url
+        etree.SubElement(construct, "name").text = person.label
         if person.email is not None:
-            etree.SubElement(author, "email").text = person.email
+            etree.SubElement(construct, "email").text = person.email
         if person.url is not None:
-            etree.SubElement(author, "uri").text = person.url
-        entry.insert(position + offset, author)
+            etree.SubElement(construct, "uri").text = person.url
+        entry.insert(position + offset, construct)
 
 
 def _atom_media(entry: etree._Element, item: NewsItem) -> None:

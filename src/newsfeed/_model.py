@@ -256,6 +256,11 @@ class Person:
         if self.name is None and self.email is None and self.url is None:
             raise ValidationError("Person needs a name, an email or a url")
 
+    @property
+    def label(self) -> str:
+        """What to call the person where only a name fits: the name, else the address or page."""
+        return self.name or self.email or self.url or ""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Enclosure:

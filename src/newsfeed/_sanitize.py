@@ -64,8 +64,11 @@ def sanitize_html(markup: str, *, base: str | None = None) -> str:
     ``\\n`` line breaks, and cleaning it again gives it back unchanged.
     """
     markup = markup.replace("\r\n", "\n").replace("\r", "\n")
-    if base is None:
-        cleaned = _WITHOUT_BASE.clean(markup)
-    else:
-        cleaned = nh3.clean(markup, **_ALLOWLIST, url_relative=("rewrite_with_base", base))
-    return cleaned.strip()
+    if base is not None:
+        try:
+            return nh3.clean(markup, **_ALLOWLIST, url_relative=("rewrite_with_base", base)).strip()
+        except ValueError:
+            # A base the WHATWG URL parser refuses (http://a.0.0/: "invalid IPv4 address")
+            # resolves nothing: its relative URLs go, as without a base.
+            pass
+    return _WITHOUT_BASE.clean(markup).strip()

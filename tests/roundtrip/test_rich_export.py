@@ -98,7 +98,8 @@ def test_rss_places() -> None:
     (enclosure,) = item.findall("enclosure")
     assert enclosure.attrib == {"url": AUDIO.url, "length": "1234", "type": "audio/mpeg"}
     assert item.find("media:thumbnail", NS).get("url") == "https://example.org/thumb.jpg"
-    assert item.xpath("dc:creator/text()", namespaces=NS) == ["Jane Doe", PRESS.email]
+    # Co-authors in one string, as readers split it, so that they show the first author.
+    assert item.xpath("dc:creator/text()", namespaces=NS) == [f"Jane Doe, {PRESS.email}"]
     # An RSS item may hold one atom:author: the first author, whole.
     (jane,) = item.findall("atom:author", NS)
     assert jane.findtext("atom:uri", namespaces=NS) == JANE.url
@@ -127,9 +128,16 @@ def test_atom_places() -> None:
         {"rel": "enclosure", "href": AUDIO.url, "type": "audio/mpeg", "length": "1234"},
         {"rel": "enclosure", "href": REPORT.url, "type": "application/pdf"},
     ]
-    authors = [[child.text for child in author] for author in entry.findall("atom:author", NS)]
-    # Atom requires a name: a person without one is named by their address.
-    assert authors == [["Jane Doe", JANE.email, JANE.url], [PRESS.email, PRESS.email]]
+    people = {
+        tag: [[child.text for child in person] for person in entry.findall(f"atom:{tag}", NS)]
+        for tag in ("author", "contributor")
+    }
+    # The first author is the author (readers show one), the others contributors. Atom
+    # requires a name: a person without one is named by their address.
+    assert people == {
+        "author": [["Jane Doe", JANE.email, JANE.url]],
+        "contributor": [[PRESS.email, PRESS.email]],
+    }
     assert entry.find("media:thumbnail", NS).get("url") == "https://example.org/thumb.jpg"
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from newsfeed import Enclosure, Person, parse_feed
 from newsfeed._ingest import read_feed
 from newsfeed._ingest._people import unique
@@ -25,6 +27,7 @@ def rss_item(inner: str, channel: str = "") -> bytes:
         '<?xml version="1.0"?><rss version="2.0"'
         ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
         ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:atom="http://www.w3.org/2005/Atom"'
         ' xmlns:media="http://search.yahoo.com/mrss/"'
         ' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
         "<channel><title>T</title><link>https://a.example/</link><description>d</description>"
@@ -108,6 +111,17 @@ def test_atom_bodies_resolve_against_xml_base() -> None:
     assert (
         item.content_html == '<p>Read <a href="https://b.example/blog/posts/one.html">one</a></p>'
     )
+
+
+def test_a_body_whose_base_the_url_standard_refuses_keeps_its_absolute_urls() -> None:
+    # "http://a.0.0/" is a host to the model but "an invalid IPv4 address" to the WHATWG
+    # parser that nh3 uses: the entry was dropped with a ValueError.
+    data = atom_entry(
+        '<content type="html">&lt;p&gt;&lt;a href="https://b.example/x"&gt;x&lt;/a&gt; '
+        '&lt;a href="y.html"&gt;y&lt;/a&gt;&lt;/p&gt;</content>'
+    )
+    (item,) = read_feed(data, url="http://a.0.0/feed.atom", now=NOW).feed.items
+    assert item.content_html == '<p><a href="https://b.example/x">x</a> <a>y</a></p>'
 
 
 def test_json_keeps_summary_and_html_body() -> None:
@@ -216,17 +230,65 @@ def test_feed_icons_and_logos() -> None:
     assert (info.icon, info.logo) == ("https://a.example/f.ico", "https://a.example/big.png")
 
 
-def test_atom_person_constructs_every_author_whole() -> None:
+def test_atom_person_constructs_every_author_whole_then_the_contributors() -> None:
     data = atom_entry(
+        "<contributor><name>Cy</name></contributor>"
         "<author><name>Ann</name><email>ann@press.agency</email>"
         "<uri>https://ann.example/</uri></author><author><name>Bob</name></author>"
-        "<contributor><name>Cy</name></contributor>"
     )
     (item,) = read_feed(data, now=NOW).feed.items
     assert item.authors == (
         Person(name="Ann", email="ann@press.agency", url="https://ann.example/"),
         Person(name="Bob"),
+        Person(name="Cy"),
     )
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        # Co-authors as news sites, podcasts and arXiv write them, split as reader splits.
+        (
+            "<dc:creator>Yulia Morozova, Andrei Zaitsev</dc:creator>",
+            ("Yulia Morozova", "Andrei Zaitsev"),
+        ),
+        (
+            "<itunes:author>Vera Fedorova,Nikolai Fedorov</itunes:author>",
+            ("Vera Fedorova", "Nikolai Fedorov"),
+        ),
+        # A comma inside quotes or parentheses is part of the person.
+        (
+            '<author>"Doe, Jane" &lt;jane@x.example&gt;, bob@x.example (Bob)</author>',
+            ("Doe, Jane", "Bob"),
+        ),
+        ("<author>press@x.example (Press Office, Samara)</author>", ("Press Office, Samara",)),
+        # A page whose URL has a comma names one person.
+        ("<dc:creator>https://x.example/people/a,b</dc:creator>", (None,)),
+    ],
+)
+def test_rss_author_strings_name_every_co_author(
+    element: str, expected: tuple[str | None, ...]
+) -> None:
+    (item,) = read_feed(rss_item(element), now=NOW).feed.items
+    assert tuple(person.name for person in item.authors) == expected
+
+
+def test_a_name_an_atom_author_of_the_item_has_is_not_split() -> None:
+    # newsfeed writes an RSS item's first author whole in atom:author beside dc:creator.
+    data = rss_item(
+        "<atom:author><atom:name>Acme, Inc.</atom:name>"
+        "<atom:email>press@acme.example</atom:email></atom:author>"
+        "<dc:creator>Acme, Inc.</dc:creator>"
+    )
+    (item,) = read_feed(data, now=NOW).feed.items
+    assert item.authors == (Person(name="Acme, Inc.", email="press@acme.example"),)
+
+
+def test_an_author_string_that_is_a_page_with_an_at_sign_is_a_page() -> None:
+    (item,) = read_feed(
+        rss_item("<dc:creator>http://user@x.example/</dc:creator>"), now=NOW
+    ).feed.items
+    assert item.authors == (Person(url="http://user@x.example/"),)
 
 
 def test_rss_author_strings_in_every_form_each_person_once() -> None:

@@ -38,7 +38,7 @@ from newsfeed._ingest._guards import (
 )
 from newsfeed._ingest._ids import fallback_id, uri_id
 from newsfeed._ingest._media import enclosure, unique_by_url
-from newsfeed._ingest._people import label, person_from_string, unique
+from newsfeed._ingest._people import people_from_string, person_from_string, unique
 from newsfeed._ingest._raw import RawDocument, RawEntry, read_raw
 from newsfeed._ingest._result import Dating, ReadFeed, assemble
 from newsfeed._model import ArchiveLinks, Enclosure, FeedInfo, NewsItem, Person, Source
@@ -78,12 +78,19 @@ def _title(
 
 
 def _people(
-    found: Mapping[str, Any], raw: tuple[Person | None, ...] | None, clean: Cleaner
+    found: Mapping[str, Any],
+    raw: tuple[Person | None, ...] | None,
+    clean: Cleaner,
+    *,
+    entry: bool,
 ) -> tuple[Person, ...]:
     """The authors the document names; feedparser's last raw string if it was not read."""
     if raw is None:
         author = found.get("author")
-        raw = (person_from_string(author),) if isinstance(author, str) else ()
+        if not isinstance(author, str):
+            raw = ()
+        else:
+            raw = people_from_string(author) if entry else (person_from_string(author),)
     return unique(_cleaned(one, clean) for one in raw)
 
 
@@ -246,7 +253,7 @@ def _entry_item(
         published=published,
         updated=updated,
         link=entry_link,
-        authors=_people(entry, None if raw is None else raw.people, clean),
+        authors=_people(entry, None if raw is None else raw.people, clean, entry=True),
         # A term repeated (with another scheme or label) is one category to the model.
         categories=tuple(
             dict.fromkeys(
@@ -294,7 +301,7 @@ def _feed_info(
         title_detail = {**title_detail, "type": "text/plain"}
     title = clean.line(text_of(title_detail, clean)) or url or "Untitled feed"
     links = meta.get("links", ())
-    people = _people(meta, None if raw is None else raw.people, clean)
+    people = _people(meta, None if raw is None else raw.people, clean, entry=False)
     image = meta.get("image") or {}
     return FeedInfo(
         title=title,
@@ -302,7 +309,7 @@ def _feed_info(
         description=clean.line(text_of(meta.get("subtitle_detail"), clean)) or title,
         feed_url=link(links, "self", clean),
         language=clean.line(meta.get("language")),
-        author=label(people[0]) if people else None,
+        author=people[0].label if people else None,
         hubs=hubs(links, clean),
         # Atom icon (and atom:icon in RSS); RSS <image> (or itunes:image), Atom logo.
         icon=web_link(meta.get("icon"), clean),

@@ -23,7 +23,7 @@ from newsfeed._ingest._bodies import html_body
 from newsfeed._ingest._clean import Cleaner, dates, hubs, items_site, web_link
 from newsfeed._ingest._ids import fallback_id, uri_id
 from newsfeed._ingest._media import enclosure, unique_by_url
-from newsfeed._ingest._people import label, person, unique
+from newsfeed._ingest._people import person, unique
 from newsfeed._ingest._result import Dating, ReadFeed, assemble
 from newsfeed._model import ArchiveLinks, Enclosure, FeedInfo, NewsItem, Person, Source
 from newsfeed._text import derive_title, html_to_text, normalise_text
@@ -201,7 +201,7 @@ def _info(
         description=clean.line(fields.string("description")) or title,
         feed_url=feed_url,
         language=clean.line(fields.string("language")),
-        author=label(people[0]) if people else None,
+        author=people[0].label if people else None,
         hubs=_hubs(fields.document, clean),
         # JSON Feed's icon is the large picture (512 x 512), its favicon the small one.
         icon=web_link(fields.string("favicon"), clean),

@@ -4,6 +4,10 @@ feedparser 6.0 splits RSS author strings with a pattern that knows top-level dom
 of at most four letters: ``press@volga-seats.example (Press Office)`` comes out as the
 address ``press@volga-seats.exam`` and the name ``ple (Press Office``. The strings are
 parsed here instead, from the raw elements (see :mod:`._raw`) and JSON Feed objects.
+
+An entry's author string may name several people, ``Yulia Morozova, Andrei Zaitsev``:
+news sites and arXiv write co-authors so, and readers (reader, for one) split it at
+its commas. Commas inside quotes, parentheses or angle brackets are part of a person.
 """
 
 from __future__ import annotations
@@ -29,9 +33,8 @@ _FORMS = (
 )
 
 
-def label(person: Person) -> str:
-    """What to call *person* where only a name fits: the name, else the address or page."""
-    return person.name or person.email or person.url or ""
+# A comma between people: one outside quotes, parentheses and angle brackets.
+_BETWEEN_PEOPLE = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)(?![^()]*\))(?![^<>]*>)')
 
 
 def _line(value: str | None) -> str | None:
@@ -69,13 +72,21 @@ def person_from_string(raw: str) -> Person | None:
     text = _line(raw)
     if text is None:
         return None
+    # Before the address forms: "http://user@host/" is a page, not an address.
+    if is_web_url(text):
+        return _made(None, None, text)
     for form in _FORMS:
         if match := form.fullmatch(text):
             fields = match.groupdict()
             return _made(_name(fields.get("name")), fields["email"], None)
-    if is_web_url(text):
-        return _made(None, None, text)
     return _made(_name(text), None, None)
+
+
+def people_from_string(raw: str) -> tuple[Person | None, ...]:
+    """The people one entry's author string names, split at the commas between them."""
+    if is_web_url(raw.strip()):
+        return (person_from_string(raw),)
+    return tuple(person_from_string(part) for part in _BETWEEN_PEOPLE.split(raw))
 
 
 def person(name: object = None, email: object = None, url: object = None) -> Person | None:

@@ -7,6 +7,10 @@ later nested ``<title>`` (an ``<image>``'s, a ``<textInput>``'s), and with it th
 Authors: feedparser keeps one raw author string per entry (the last) and splits
 addresses wrongly (see :mod:`._people`); every ``author``, ``dc:creator``,
 ``itunes:author`` and Atom person construct is read here, in document order.
+An entry's author string is split into the people it names (see :mod:`._people`), unless
+a person construct of the entry has it for a name (newsfeed writes an RSS item's first
+author so, and it may hold a comma: ``Acme, Inc.``). An Atom entry's contributors follow
+its authors: newsfeed writes co-authors so, since readers show an Atom entry's last author.
 
 The pass is lenient (lxml's recovering parser, no DTD, no network): the entries it
 finds are used only when they are as many as feedparser's, so that each matches its
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from newsfeed._ingest._people import person, person_from_string
+from newsfeed._ingest._people import people_from_string, person, person_from_string
 from newsfeed._model import Person
 
 _PARSER = etree.XMLParser(
@@ -34,6 +38,11 @@ _RSS_NAMESPACES = frozenset(
     {"", "http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}
 )
 _FEED_NAMESPACES = _RSS_NAMESPACES | {_ATOM, _ATOM_03}
+_PERSON_CONSTRUCTS = frozenset(
+    f"{{{namespace}}}{name}"
+    for namespace in (_ATOM, _ATOM_03)
+    for name in ("author", "contributor")
+)
 # Elements whose text is one author string.
 _AUTHOR_STRINGS = frozenset({"author", f"{{{_DC}}}creator", f"{{{_ITUNES}}}author"})
 
@@ -77,30 +86,40 @@ def _child_text(element: etree._Element, namespace: str, name: str) -> str | Non
     return None if child is None else _text(child)
 
 
-def _people(element: etree._Element) -> tuple[Person | None, ...]:
+def _people(element: etree._Element, *, entry: bool) -> tuple[Person | None, ...]:
     """The authors an entry (or channel, or Atom feed) names in its own child elements.
 
     Atom person constructs (also in RSS, where newsfeed writes the first author's next
-    to every author's ``dc:creator``) come first, then the author strings (``author``,
-    ``dc:creator``, ``itunes:author``); :func:`._people.unique` drops a string that
-    names a person already found.
+    to the ``dc:creator``) come first, authors before contributors, then the author
+    strings (``author``, ``dc:creator``, ``itunes:author``); :func:`._people.unique`
+    drops a string that names a person already found.
     """
-    constructs: list[Person | None] = []
-    strings: list[Person | None] = []
+    authors: list[Person | None] = []
+    contributors: list[Person | None] = []
+    strings: list[str] = []
     for child in element.iterchildren(tag=etree.Element):
         tag = child.tag
         if tag in _AUTHOR_STRINGS:
-            strings.append(person_from_string(_text(child)))
-        elif tag in {f"{{{_ATOM}}}author", f"{{{_ATOM_03}}}author"}:
-            namespace, _ = _split(tag)
-            constructs.append(
+            strings.append(_text(child))
+        elif tag in _PERSON_CONSTRUCTS:
+            namespace, local = _split(tag)
+            found = authors if local == "author" else contributors
+            found.append(
                 person(
                     _child_text(child, namespace, "name"),
                     _child_text(child, namespace, "email"),
                     _child_text(child, namespace, "uri") or _child_text(child, namespace, "url"),
                 )
             )
-    return (*constructs, *strings)
+    constructs = authors + contributors if entry else authors
+    names = {one.name for one in constructs if one is not None}
+    people = (
+        people_from_string(text)
+        if entry and text.strip() not in names
+        else (person_from_string(text),)
+        for text in strings
+    )
+    return (*constructs, *(one for found in people for one in found))
 
 
 def _is_entry(element: etree._Element) -> bool:
@@ -112,7 +131,7 @@ def _entry(element: etree._Element) -> RawEntry:
     namespace, _ = _split(element.tag)
     title = element.find(f"{{{namespace}}}title") if namespace in {_ATOM, _ATOM_03} else None
     return RawEntry(
-        people=_people(element), title_type=None if title is None else title.get("type")
+        people=_people(element, entry=True), title_type=None if title is None else title.get("type")
     )
 
 
@@ -135,6 +154,6 @@ def read_raw(as_utf8: bytes) -> RawDocument | None:
         root,
     )
     return RawDocument(
-        people=() if _is_entry(root) else _people(channel),
+        people=() if _is_entry(root) else _people(channel, entry=False),
         entries=tuple(_entry(entry) for entry in entries),
     )

@@ -6,6 +6,9 @@ reports, the published documents and the state database are compared whole.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +17,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, atom, entry, json_feed, rss2
-from newsfeed import Outcome, Report
+from newsfeed import FeedParseError, Outcome, Report
+from newsfeed._fetch import FetchResult, FetchStatus
+from newsfeed._ingest import ReadFeed
+from newsfeed.aggregate._remote import _Reader
 
 # Nested deeper than Python's recursion limit: the reader meets a RecursionError.
 _DEEP = b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 5_000
@@ -153,3 +159,41 @@ def test_a_body_that_breaks_its_reader_in_a_worker_is_that_sources_error(
     finally:
         connection.close()
     assert stored == (0,)
+
+
+def _pool_workers() -> list[int]:
+    """The processes the forkserver started for this process's pools (Linux's /proc)."""
+    children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    servers = [
+        pid
+        for pid in map(int, children)
+        if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    return [
+        int(worker)
+        for server in servers
+        for worker in Path(f"/proc/{server}/task/{server}/children").read_text().split()
+    ]
+
+
+def test_a_reading_process_that_dies_fails_its_bodies_and_the_next_get_a_new_pool() -> None:
+    body = rss2([entry(1)]).encode()
+    fetched = FetchResult(status=FetchStatus.OK, url="http://127.0.0.1/feed", body=body)
+
+    async def reads() -> tuple[object, object, object]:
+        with _Reader(1) as reader:
+            before = await reader.read(fetched, "source", NOW, fetched.url)
+            for worker in _pool_workers():
+                os.kill(worker, signal.SIGKILL)
+            during = await reader.read(fetched, "source", NOW, fetched.url)
+            after = await reader.read(fetched, "source", NOW, fetched.url)
+        return before, during, after
+
+    before, during, after = asyncio.run(reads())
+
+    assert isinstance(before, ReadFeed)
+    assert isinstance(during, FeedParseError)
+    assert during.reason.startswith("cannot be read: the reading process failed: BrokenProcessPool")
+    assert during.source == fetched.url
+    assert isinstance(after, ReadFeed)
+    assert after.feed.items == before.feed.items

@@ -6,6 +6,7 @@ import asyncio
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -135,9 +136,15 @@ class _Reader:
     ) -> ReadFeed | FeedParseError:
         """:func:`read_body` of *result*; any failure, the worker's too, is the source's error."""
         loop = asyncio.get_running_loop()
+        executor = self._started()
         try:
-            return await loop.run_in_executor(self._started(), read_body, result, key, now, url)
+            return await loop.run_in_executor(executor, read_body, result, key, now, url)
         except Exception as exc:  # noqa: BLE001 - a worker that died or could not send its result
+            if isinstance(exc, BrokenProcessPool) and self._executor is executor:
+                # The bodies being read when a worker died fail with it; the next ones
+                # get a new pool, so one body that kills its reader fails few sources.
+                executor.shutdown(wait=False)
+                self._executor = None
             return FeedParseError(
                 f"cannot be read: the reading process failed: {type(exc).__name__}: {exc}",
                 source=result.url,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -122,6 +120,10 @@ class _Reader:
     def _started(self) -> Executor:
         if self._executor is None:
             if self._processes:
+                # Imported here: multiprocessing's modules cost every run's start otherwise.
+                import multiprocessing  # noqa: PLC0415
+                from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
                 # Not forked from this process: its event loop and the state's connection
                 # stay its own. The server process imports the reader once for every worker.
                 context = multiprocessing.get_context("forkserver")
@@ -140,7 +142,7 @@ class _Reader:
         try:
             return await loop.run_in_executor(executor, read_body, result, key, now, url)
         except Exception as exc:  # noqa: BLE001 - a worker that died or could not send its result
-            if isinstance(exc, BrokenProcessPool) and self._executor is executor:
+            if isinstance(exc, BrokenExecutor) and self._executor is executor:
                 # The bodies being read when a worker died fail with it; the next ones
                 # get a new pool, so one body that kills its reader fails few sources.
                 executor.shutdown(wait=False)

@@ -118,6 +118,7 @@ def write_config(
     hanging: int = 0,
     timeout: float | None = None,
     max_seconds: float | None = None,
+    parse_processes: int | None = None,
 ) -> Path:
     """A configuration of the 200 publishers; *hanging* of them, spread out, never answer."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -126,7 +127,12 @@ def write_config(
         f'[[source]]\nurl = "{server.url(index, hang=bool(every) and index % every == 0)}"\n\n'
         for index in range(HOSTS)
     )
-    fetch = {"concurrency": concurrency, "timeout": timeout, "max_seconds": max_seconds}
+    fetch = {
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "max_seconds": max_seconds,
+        "parse_processes": parse_processes,
+    }
     fetch_lines = "".join(f"{key} = {value}\n" for key, value in fetch.items() if value is not None)
     config = directory / "feeds.toml"
     config.write_text(
@@ -169,8 +175,16 @@ class Pair:
     max_in_flight: object
 
 
-def newsfeed_pair(server: FeedServer, directory: Path, concurrency: int | None) -> Pair:
-    config = write_config(directory, server, concurrency=concurrency)
+def newsfeed_pair(
+    server: FeedServer,
+    directory: Path,
+    concurrency: int | None,
+    *,
+    parse_processes: int | None = None,
+) -> Pair:
+    config = write_config(
+        directory, server, concurrency=concurrency, parse_processes=parse_processes
+    )
     server.reset()
     first = aggregate(config, directory)
     stats = server.stats()

@@ -1,9 +1,11 @@
 """newsfeed: publish a plain-text news bulletin as RSS, Atom and JSON Feed, and aggregate feeds.
 
 The public API is what ``__all__`` lists; everything else lives in private modules.
+The exporters are imported at their first use (:func:`__getattr__`).
 """
 
-from importlib.metadata import version as _version
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from newsfeed._bulletin import format_bulletin, load_bulletin, parse_bulletin
 from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind, load_config
@@ -19,7 +21,6 @@ from newsfeed._errors import (
     StateLockedError,
     ValidationError,
 )
-from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._files import write_atomic
 from newsfeed._ingest import parse_feed
 from newsfeed._model import ArchiveLinks, Enclosure, Feed, FeedInfo, NewsItem, Person, Source
@@ -27,7 +28,28 @@ from newsfeed._text import derive_title
 from newsfeed._websub import HubPing
 from newsfeed.aggregate import Outcome, Report, SourceReport, aggregate
 
-__version__ = _version("newsfeed")
+__version__ = "0.1.0"
+
+if _TYPE_CHECKING:  # bound by __getattr__ at run time
+    from newsfeed._export import to_atom, to_json_feed, to_rss
+
+# feedgen and lxml take a tenth of the start-up of an aggregator run that writes nothing:
+# they are imported when an exporter is first asked for (docs/performance.md).
+_LAZY = {
+    "to_atom": "newsfeed._export",
+    "to_json_feed": "newsfeed._export",
+    "to_rss": "newsfeed._export",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ArchiveLinks",

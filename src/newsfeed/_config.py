@@ -92,6 +92,10 @@ class FetchSettings:
     backoff_seconds: float = 60.0
     #: The longest wait after failures or a ``Retry-After``, in seconds.
     max_backoff_seconds: float = 86400.0
+    #: Processes that read fetched feeds beside the run, on other cores; 0 reads them in
+    #: one thread of the run's own process. Pays on a first run or a run where many
+    #: sources changed, when the machine has a core to spare (docs/performance.md).
+    parse_processes: int = 0
     #: Whether sources may resolve to loopback, private, link-local or other non-public
     #: addresses (set by ``allow_private`` in ``[feed]``).
     allow_private: bool = True
@@ -119,7 +123,12 @@ _POSITIVE_SETTINGS = (
     "max_entries",
     "max_field_length",
 )
-_NON_NEGATIVE_SETTINGS = ("max_cache_seconds", "backoff_seconds", "max_backoff_seconds")
+_NON_NEGATIVE_SETTINGS = (
+    "max_cache_seconds",
+    "backoff_seconds",
+    "max_backoff_seconds",
+    "parse_processes",
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -401,6 +410,7 @@ def _fetch(
         max_cache_seconds=setting("max_cache_seconds", float),
         backoff_seconds=setting("backoff_seconds", float),
         max_backoff_seconds=setting("max_backoff_seconds", float),
+        parse_processes=setting("parse_processes", int),
         allow_private=allow_private,
     )
 

@@ -3,16 +3,20 @@
 The command line (``--format``, the suffix of ``-o``), the configuration's
 ``[output]`` keys, the aggregator's outputs and archive documents, the page's
 autodiscovery links and the preview server's media types all read them here.
+
+The exporters are imported at the first export: feedgen and lxml take a tenth of the
+start-up of a run that writes nothing (docs/performance.md).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
+from typing import cast
 
-from newsfeed._export import to_atom, to_json_feed, to_rss
 from newsfeed._model import Feed
 
 
@@ -34,19 +38,27 @@ class FormatFacts:
     media_type: str
     #: Its name as people know it, on the page.
     label: str
-    #: The function that writes it.
-    export: Callable[[Feed], bytes]
+    #: The function of :mod:`newsfeed._export` that writes it.
+    exporter: str
+
+    def export(self, feed: Feed) -> bytes:
+        """*feed* written in this format."""
+        write = getattr(importlib.import_module("newsfeed._export"), self.exporter)
+        return cast("Callable[[Feed], bytes]", write)(feed)
 
 
 FORMATS: dict[FeedFormat, FormatFacts] = {
     FeedFormat.RSS: FormatFacts(
-        suffix=".xml", media_type="application/rss+xml", label="RSS", export=to_rss
+        suffix=".xml", media_type="application/rss+xml", label="RSS", exporter="to_rss"
     ),
     FeedFormat.ATOM: FormatFacts(
-        suffix=".atom", media_type="application/atom+xml", label="Atom", export=to_atom
+        suffix=".atom", media_type="application/atom+xml", label="Atom", exporter="to_atom"
     ),
     FeedFormat.JSON: FormatFacts(
-        suffix=".json", media_type="application/feed+json", label="JSON Feed", export=to_json_feed
+        suffix=".json",
+        media_type="application/feed+json",
+        label="JSON Feed",
+        exporter="to_json_feed",
     ),
 }
 

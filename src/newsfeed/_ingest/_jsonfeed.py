@@ -215,11 +215,6 @@ def _archive(fields: _Fields, clean: Cleaner) -> ArchiveLinks | None:
     return None if older is None else ArchiveLinks(prev_archive=older)
 
 
-def is_json(data: bytes) -> bool:
-    """Whether the bytes look like JSON (an object), not XML."""
-    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-
-
 def read_json(
     data: bytes,
     *,

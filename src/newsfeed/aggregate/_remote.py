@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Self
 
 from newsfeed._config import SourceConfig
 from newsfeed._errors import FeedParseError
-from newsfeed._fetch import FetchRequest, FetchStatus, fetch_each
+from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
 from newsfeed._ingest import ReadFeed
 from newsfeed._state import Outcome, SourceState
 from newsfeed.aggregate._report import SourceReport
 from newsfeed.aggregate._schedule import fetch_order
-from newsfeed.aggregate._transitions import Transitions, read_body
+from newsfeed.aggregate._transitions import Transitions, read_body, source_url
 
 
 async def remote(
@@ -65,16 +68,86 @@ async def remote(
         if progress is not None:
             progress(finished, total)
 
-    async for request, result in fetch_each(requests, fetch, now=run.now, done=tick):
-        if result.status is FetchStatus.NOT_FETCHED:
-            # Not the source's fault: its state stays as it was, to be fetched next run.
-            reports[request.key] = SourceReport(
-                name=by_key[request.key].name, outcome=Outcome.DEFERRED, detail=result.error
-            )
-            continue
-        read: ReadFeed | FeedParseError | None = None
-        if result.status is FetchStatus.OK:
-            # feedparser is CPU-bound: parsing in a thread lets the other fetches go on.
-            read = await asyncio.to_thread(read_body, result, request.key, run.now)
-        reports[request.key] = run.fetched(by_key[request.key], leased[request.key], result, read)
+    async def settle(request: FetchRequest, result: FetchResult) -> None:
+        source, state = by_key[request.key], leased[request.key]
+        read = await reader.read(result, request.key, run.now, source_url(source, state, result))
+        reports[request.key] = run.fetched(source, state, result, read)
+
+    with _Reader(fetch.parse_processes) as reader:
+        # Each body is read while the fetches go on; its source is saved once it is read.
+        # Processes read several bodies while the event loop saves; a thread reading beside
+        # the event loop would only contend with it for the GIL: the loop awaits each read.
+        settling: list[asyncio.Task[None]] = []
+        async for request, result in fetch_each(requests, fetch, now=run.now, done=tick):
+            if result.status is FetchStatus.NOT_FETCHED:
+                # Not the source's fault: its state stays as it was, to be fetched next run.
+                reports[request.key] = SourceReport(
+                    name=by_key[request.key].name, outcome=Outcome.DEFERRED, detail=result.error
+                )
+            elif result.status is FetchStatus.OK:
+                settling.append(asyncio.create_task(settle(request, result)))
+                if not fetch.parse_processes:
+                    await settling[-1]
+            else:
+                reports[request.key] = run.fetched(
+                    by_key[request.key], leased[request.key], result, None
+                )
+        await asyncio.gather(*settling)
     return reports
+
+
+class _Reader:
+    """Where fetched bodies are read: one thread beside the event loop, or *processes*.
+
+    Reading is CPU-bound: a thread keeps the event loop fetching, but shares one core
+    with it; processes read on the other cores. The pool starts with the first body to
+    read, so a run of 304s never starts it.
+    """
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._executor: Executor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+
+    def _started(self) -> Executor:
+        if self._executor is None:
+            if self._processes:
+                # Imported here: multiprocessing's modules cost every run's start otherwise.
+                import multiprocessing  # noqa: PLC0415
+                from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+                # Not forked from this process: its event loop and the state's connection
+                # stay its own. The server process imports the reader once for every worker.
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload([read_body.__module__])
+                self._executor = ProcessPoolExecutor(self._processes, mp_context=context)
+            else:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsfeed-read")
+        return self._executor
+
+    async def read(
+        self, result: FetchResult, key: str, now: datetime, url: str
+    ) -> ReadFeed | FeedParseError:
+        """:func:`read_body` of *result*; any failure, the worker's too, is the source's error."""
+        loop = asyncio.get_running_loop()
+        executor = self._started()
+        try:
+            return await loop.run_in_executor(executor, read_body, result, key, now, url)
+        except Exception as exc:  # noqa: BLE001 - a worker that died or could not send its result
+            if isinstance(exc, BrokenExecutor) and self._executor is executor:
+                # The bodies being read when a worker died fail with it; the next ones
+                # get a new pool, so one body that kills its reader fails few sources.
+                executor.shutdown(wait=False)
+                self._executor = None
+            return FeedParseError(
+                f"cannot be read: the reading process failed: {type(exc).__name__}: {exc}",
+                source=result.url,
+            )

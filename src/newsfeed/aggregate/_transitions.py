@@ -94,8 +94,9 @@ def _uncut_values(item: NewsItem) -> Iterator[str]:
         yield from (enclosure.url, enclosure.media_type)
 
 
-def _attributed(read: ReadFeed, url: str | None) -> list[NewsItem]:
-    """The items as the combined feed carries them: with their source and their authors.
+def _attributed(read: ReadFeed, url: str | None) -> ReadFeed:
+    """The feed as read, its items as the combined feed carries them: with their source and
+    their authors.
 
     An item without authors of its own is by its feed's author: in the combined
     feed, whose author is another, it names that author itself.
@@ -103,14 +104,11 @@ def _attributed(read: ReadFeed, url: str | None) -> list[NewsItem]:
     info = read.feed.info
     attribution = Source(title=info.title, url=url) if url else None
     inherited = (Person(name=info.author),) if info.author is not None else ()
-    return [
-        replace(
-            item,
-            source=item.source or attribution,
-            authors=item.authors or inherited,
-        )
+    items = tuple(
+        replace(item, source=item.source or attribution, authors=item.authors or inherited)
         for item in read.feed.items
-    ]
+    )
+    return replace(read, feed=replace(read.feed, items=items))
 
 
 def oldest_shown(config: Config, now: datetime) -> datetime | None:
@@ -225,8 +223,8 @@ class Transitions:
             parsed = read_untrusted(data, url=None, scope=source.key, now=self.now)
             if isinstance(parsed, FeedParseError):
                 return self.fail(source, state, f"{path}: {parsed.reason}")
-            read = parsed
-            items = _attributed(read, read.feed.info.feed_url)
+            read = _attributed(parsed, parsed.feed.info.feed_url)
+            items = read.feed.items
         title = read.feed.info.title if read is not None else source.name
         state = replace(state, content_hash=digest, title=title, url=None)
         return self.save_items(source, state, read, items, outcome=Outcome.OK)
@@ -238,11 +236,12 @@ class Transitions:
         result: FetchResult,
         read: ReadFeed | FeedParseError | None,
     ) -> SourceReport:
-        """Store what a fetch gave; *read* is its body read as a feed (for a 200 answer).
+        """Store what a fetch gave; *read* is its body as :func:`read_body` read it (for a 200
+        answer).
 
         *state* is the source's state as leased: nothing else changes it meanwhile.
         """
-        url = result.moved_to or state.url or source.location
+        url = source_url(source, state, result)
         failure = _failure(result, read)
         if failure is not None:
             reason, changes = failure
@@ -269,9 +268,8 @@ class Transitions:
             last_modified=result.headers.get("last-modified"),
             title=read.feed.info.title,
         )
-        items = _attributed(read, url)
         return self.save_items(
-            source, state, read, items, outcome=outcome, detail=url, next_fetch=next_fetch
+            source, state, read, read.feed.items, outcome=outcome, detail=url, next_fetch=next_fetch
         )
 
 
@@ -283,9 +281,20 @@ def _read_local(path: Path, limit: int) -> bytes:
     return data
 
 
-def read_body(result: FetchResult, key: str, now: datetime) -> ReadFeed | FeedParseError:
-    """A fetched body read as a feed; any failure is the source's error."""
-    return read_untrusted(result.body, url=result.url, headers=result.headers, scope=key, now=now)
+def source_url(source: SourceConfig, state: SourceState, result: FetchResult) -> str:
+    """Where a fetched source is now: its items' source, and the URL fetched next time."""
+    return result.moved_to or state.url or source.location
+
+
+def read_body(result: FetchResult, key: str, now: datetime, url: str) -> ReadFeed | FeedParseError:
+    """A fetched body read as a feed, its items attributed to the source at *url*; any
+    failure is the source's error.
+
+    All of a body's reading is here, so that it can run in another process
+    (``parse_processes``) and only its result comes back.
+    """
+    read = read_untrusted(result.body, url=result.url, headers=result.headers, scope=key, now=now)
+    return read if isinstance(read, FeedParseError) else _attributed(read, url)
 
 
 def read_untrusted(

@@ -1,0 +1,127 @@
+"""What a run loads at start: a run that reads and writes nothing imports no parser or exporter.
+
+Every cron run pays its start-up; an aggregation whose sources all answer 304 reads
+no feed and writes no document, so it must not import feedparser, lxml, feedgen or
+dateutil's parser, nor multiprocessing's pool, nor load a CA bundle for sources that are
+all http. The imports are seen in ``python -X importtime``'s report of the real command.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from aggregator_fixtures import RSS_TYPE, Aggregation, entry, rss2
+from processes import newsfeed_command
+
+#: Imported by reading a feed or writing one, or by a pool of reading processes
+#: (``parse_processes``); none is needed by a run of 304s.
+NOT_AT_START = (
+    "feedparser",
+    "lxml",
+    "feedgen",
+    "dateutil.parser",
+    "importlib.metadata",
+    "concurrent.futures.process",
+)
+
+# Counts the CA bundles loaded, then runs the command line as `newsfeed` would.
+_COUNTING_CA_LOADS = """
+import ssl, sys
+loads = []
+load = ssl.SSLContext.load_verify_locations
+def counted(self, *args, **kwargs):
+    loads.append(args)
+    return load(self, *args, **kwargs)
+ssl.SSLContext.load_verify_locations = counted
+from newsfeed._cli import main
+code = main(sys.argv[1:])
+print(len(loads))
+sys.exit(code)
+"""
+
+
+def _conditional(body: str) -> Callable[[Request], Response]:
+    """An answer with an ETag, and 304 to a request that has it."""
+
+    def answer(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(body, content_type=RSS_TYPE, headers={"ETag": '"v1"'})
+
+    return answer
+
+
+def _imported(config: Path) -> set[str]:
+    """The modules an ``aggregate`` run of *config* imported; it must succeed."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", *newsfeed_command("aggregate", config)[1:]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in run.stderr.splitlines()
+        if line.startswith("import time:") and not line.endswith("| package")
+    }
+
+
+def test_a_run_of_304s_imports_no_feed_reader_or_writer(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/feed").respond_with_handler(_conditional(rss2([entry(1)])))
+    setup = Aggregation(tmp_path)
+    setup.configure([{"name": "source", "url": httpserver.url_for("/feed")}])
+
+    first = _imported(setup.config_path)
+    again = _imported(setup.config_path)
+
+    # The first run reads a feed and writes the documents: the scan sees those imports.
+    assert {"feedparser", "lxml", "feedgen"} <= first
+    assert setup.state("source")["etag"] == '"v1"'
+    assert not again & set(NOT_AT_START)
+    assert setup.titles() == ["Headline 1"]
+
+
+def _ca_loads(config: Path) -> tuple[int, str]:
+    run = subprocess.run(
+        [sys.executable, "-c", _COUNTING_CA_LOADS, "aggregate", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return int(run.stdout), run.stderr
+
+
+def test_the_ca_bundle_is_loaded_only_for_an_https_source(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/feed").respond_with_data(rss2([entry(1)]), content_type=RSS_TYPE)
+    plain, mixed = Aggregation(tmp_path / "plain"), Aggregation(tmp_path / "mixed")
+    for setup in (plain, mixed):
+        setup.directory.mkdir()
+    plain.configure([{"name": "plain", "url": httpserver.url_for("/feed")}])
+    # Nothing listens on port 9 of the loopback: the https source fails, after its TLS setup.
+    mixed.configure(
+        [
+            {"name": "plain", "url": httpserver.url_for("/feed")},
+            {"name": "tls", "url": "https://127.0.0.1:9/feed"},
+        ]
+    )
+
+    plain_loads, _ = _ca_loads(plain.config_path)
+    mixed_loads, mixed_errors = _ca_loads(mixed.config_path)
+
+    assert plain_loads == 0
+    assert mixed_loads >= 1
+    assert "tls" in mixed_errors
+    assert plain.titles() == mixed.titles() == ["Headline 1"]

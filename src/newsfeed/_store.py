@@ -117,6 +117,22 @@ def _parse_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+# Bound parameters per query: SQLite before 3.32 allows 999.
+_IDS_PER_QUERY = 500
+
+
+def _update(stored: NewsItem, item: NewsItem, *, undated: bool) -> NewsItem | None:
+    """What replaces *stored* when *item* is read again, or ``None`` if nothing changed.
+
+    An undated entry keeps the date it got when first seen; an older version read again
+    (a mirror lagging behind) does not replace a newer one.
+    """
+    fresh = replace(item, published=stored.published) if undated else item
+    if fresh != stored and fresh.last_changed >= stored.last_changed:
+        return fresh
+    return None
+
+
 def item_to_json(item: NewsItem) -> str:
     """The item as compact, key-sorted JSON: equal items give equal text.
 
@@ -210,6 +226,62 @@ class _Candidate:
     id: str
     link: str | None
     published: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    seq: int
+    source_key: str
+    id: str
+    link: str | None
+    page: int | None
+
+
+class _Shown:
+    """The entries that share an id or a link with a publish's candidates, found in few queries.
+
+    Kept true while the publish goes on: an entry taken over by a candidate is found by
+    the candidate's id and link from then on, no longer by its own.
+    """
+
+    def __init__(self, entries: Iterable[_Entry]) -> None:
+        self._by_id: dict[str, dict[int, _Entry]] = {}
+        self._by_link: dict[str, dict[int, _Entry]] = {}
+        for entry in entries:
+            self._add(entry)
+
+    @classmethod
+    def of(cls, db: sqlite3.Connection, candidates: Sequence[_Candidate]) -> _Shown:
+        columns = "SELECT seq, source_key, id, link, page FROM entry WHERE"
+        found: list[_Entry] = []
+        for column, values in (
+            ("id", [candidate.id for candidate in candidates]),
+            ("link", [candidate.link for candidate in candidates if candidate.link is not None]),
+        ):
+            for start in range(0, len(values), _IDS_PER_QUERY):
+                chunk = values[start : start + _IDS_PER_QUERY]
+                marks = ", ".join("?" * len(chunk))
+                rows = db.execute(f"{columns} {column} IN ({marks})", chunk)
+                found.extend(_Entry(*row) for row in rows)
+        return cls(found)
+
+    def _add(self, entry: _Entry) -> None:
+        self._by_id.setdefault(entry.id, {})[entry.seq] = entry
+        if entry.link is not None:
+            self._by_link.setdefault(entry.link, {})[entry.seq] = entry
+
+    def matching(self, candidate: _Candidate) -> list[_Entry]:
+        """The entries with the candidate's id or link, in publication order."""
+        entries = dict(self._by_id.get(candidate.id, {}))
+        if candidate.link is not None:
+            entries.update(self._by_link.get(candidate.link, {}))
+        return [entries[seq] for seq in sorted(entries)]
+
+    def replace(self, entry: _Entry, candidate: _Candidate) -> None:
+        del self._by_id[entry.id][entry.seq]
+        if entry.link is not None:
+            del self._by_link[entry.link][entry.seq]
+        self._add(_Entry(entry.seq, candidate.source_key, candidate.id, candidate.link, entry.page))
 
 
 class Store:
@@ -396,35 +468,40 @@ class Store:
                     int(state.gone),
                 ),
             )
-            for item in items:
-                if oldest is not None and item.published < oldest:
-                    continue  # no document shows it: kept out, as retention would prune it
-                row = db.execute(
-                    "SELECT data FROM item WHERE source_key = ? AND id = ?", (state.key, item.id)
-                ).fetchone()
-                if row is None:
-                    new += 1
-                    db.execute(
-                        "INSERT INTO item (source_key, id, first_seen, published, data)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        (state.key, item.id, _time(now), _time(item.published), item_to_json(item)),
-                    )
+            shown = [item for item in items if oldest is None or item.published >= oldest]
+            stored = self._stored(db, state.key, [item.id for item in shown])
+            arriving: dict[str, NewsItem] = {}
+            for item in shown:
+                before = arriving.get(item.id) or stored.get(item.id)
+                if before is None:
+                    arriving[item.id] = item
                     continue
-                stored = item_from_json(row[0])
-                fresh = item
-                if item.id in undated_ids:
-                    fresh = replace(item, published=stored.published)
-                if fresh != stored and fresh.last_changed >= stored.last_changed:
-                    changed += 1
-                    published = _time(fresh.published)
-                    db.execute(
-                        "UPDATE item SET published = ?, data = ? WHERE source_key = ? AND id = ?",
-                        (published, item_to_json(fresh), state.key, item.id),
-                    )
-                    db.execute(
-                        "UPDATE entry SET published = ? WHERE source_key = ? AND id = ?",
-                        (published, state.key, item.id),
-                    )
+                fresh = _update(before, item, undated=item.id in undated_ids)
+                if fresh is None:
+                    continue
+                changed += 1
+                if item.id in arriving:  # the same entry twice in one read: the later wins
+                    arriving[item.id] = fresh
+                    continue
+                published = _time(fresh.published)
+                db.execute(
+                    "UPDATE item SET published = ?, data = ? WHERE source_key = ? AND id = ?",
+                    (published, item_to_json(fresh), state.key, item.id),
+                )
+                db.execute(
+                    "UPDATE entry SET published = ? WHERE source_key = ? AND id = ?",
+                    (published, state.key, item.id),
+                )
+            # One statement for all of a read's new items: a first run saves thousands.
+            db.executemany(
+                "INSERT INTO item (source_key, id, first_seen, published, data)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (state.key, item.id, _time(now), _time(item.published), item_to_json(item))
+                    for item in arriving.values()
+                ],
+            )
+            new = len(arriving)
             if new and keep is not None:
                 db.execute(
                     "DELETE FROM item WHERE source_key = ? AND id IN (SELECT id FROM item"
@@ -434,6 +511,20 @@ class Store:
             if new or changed:
                 self._bump(db)
         return new
+
+    @staticmethod
+    def _stored(db: sqlite3.Connection, key: str, ids: Sequence[str]) -> dict[str, NewsItem]:
+        """The stored items of source *key* among *ids*, a bounded number of ids per query."""
+        found: dict[str, NewsItem] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            for item_id, data in db.execute(
+                f"SELECT id, data FROM item WHERE source_key = ? AND id IN ({marks})",  # noqa: S608 - only placeholders
+                (key, *chunk),
+            ):
+                found[item_id] = item_from_json(data)
+        return found
 
     @staticmethod
     def _bump(db: sqlite3.Connection) -> None:
@@ -481,6 +572,7 @@ class Store:
         db: sqlite3.Connection, candidates: Sequence[_Candidate], rank: dict[str, int]
     ) -> list[_Candidate]:
         """The candidates that get an entry: not the id or link of another, earlier one."""
+        shown = _Shown.of(db, candidates)
         winners: list[_Candidate] = []
         ids: set[str] = set()
         links: set[str] = set()
@@ -490,22 +582,20 @@ class Store:
             ids.add(candidate.id)
             if candidate.link is not None:
                 links.add(candidate.link)
-            shown = db.execute(
-                "SELECT seq, source_key, page FROM entry WHERE id = ? OR link = ?",
-                (candidate.id, candidate.link),
-            ).fetchall()
-            if not shown:
+            entries = shown.matching(candidate)
+            if not entries:
                 winners.append(candidate)
                 continue
             # An earlier-listed source takes over an entry still in the current document.
-            if len(shown) == 1 and shown[0][2] is None:
-                seq, holder, _ = shown[0]
-                if rank[candidate.source_key] < rank.get(holder, len(rank)):
+            if len(entries) == 1 and entries[0].page is None:
+                entry = entries[0]
+                if rank[candidate.source_key] < rank.get(entry.source_key, len(rank)):
                     db.execute(
                         "UPDATE entry SET source_key = ?, id = ?, link = ?, published = ?"
                         " WHERE seq = ?",
-                        (*astuple(candidate)[1:], seq),
+                        (*astuple(candidate)[1:], entry.seq),
                     )
+                    shown.replace(entry, candidate)
         return winners
 
     @_guarded

@@ -121,6 +121,16 @@ def _parse_time(value: str | None) -> datetime | None:
 _IDS_PER_QUERY = 500
 
 
+def _where_in(
+    db: sqlite3.Connection, query: str, values: Sequence[str], *leading: str
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of *query* for *values*, bound in its ``{marks}`` a bounded number at a time,
+    after the *leading* parameters."""
+    for start in range(0, len(values), _IDS_PER_QUERY):
+        chunk = values[start : start + _IDS_PER_QUERY]
+        yield from db.execute(query.format(marks=", ".join("?" * len(chunk))), (*leading, *chunk))
+
+
 def _update(stored: NewsItem, item: NewsItem, *, undated: bool) -> NewsItem | None:
     """What replaces *stored* when *item* is read again, or ``None`` if nothing changed.
 
@@ -253,17 +263,13 @@ class _Shown:
     @classmethod
     def of(cls, db: sqlite3.Connection, candidates: Sequence[_Candidate]) -> _Shown:
         columns = "SELECT seq, source_key, id, link, page FROM entry WHERE"
-        found: list[_Entry] = []
-        for column, values in (
-            ("id", [candidate.id for candidate in candidates]),
-            ("link", [candidate.link for candidate in candidates if candidate.link is not None]),
-        ):
-            for start in range(0, len(values), _IDS_PER_QUERY):
-                chunk = values[start : start + _IDS_PER_QUERY]
-                marks = ", ".join("?" * len(chunk))
-                rows = db.execute(f"{columns} {column} IN ({marks})", chunk)
-                found.extend(_Entry(*row) for row in rows)
-        return cls(found)
+        ids = [candidate.id for candidate in candidates]
+        links = [candidate.link for candidate in candidates if candidate.link is not None]
+        return cls(
+            _Entry(*row)
+            for column, values in (("id", ids), ("link", links))
+            for row in _where_in(db, f"{columns} {column} IN ({{marks}})", values)
+        )
 
     def _add(self, entry: _Entry) -> None:
         self._by_id.setdefault(entry.id, {})[entry.seq] = entry
@@ -443,7 +449,7 @@ class Store:
         keep: int | None = None,
     ) -> int:
         undated_ids = set(undated)
-        new = changed = 0
+        changed = 0
         with self._transaction() as db:
             db.execute(
                 f"INSERT INTO source ({_SOURCE_COLUMNS})"  # noqa: S608 - constant columns
@@ -516,14 +522,9 @@ class Store:
     def _stored(db: sqlite3.Connection, key: str, ids: Sequence[str]) -> dict[str, NewsItem]:
         """The stored items of source *key* among *ids*, a bounded number of ids per query."""
         found: dict[str, NewsItem] = {}
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            chunk = ids[start : start + _IDS_PER_QUERY]
-            marks = ", ".join("?" * len(chunk))
-            for item_id, data in db.execute(
-                f"SELECT id, data FROM item WHERE source_key = ? AND id IN ({marks})",  # noqa: S608 - only placeholders
-                (key, *chunk),
-            ):
-                found[item_id] = item_from_json(data)
+        query = "SELECT id, data FROM item WHERE source_key = ? AND id IN ({marks})"
+        for item_id, data in _where_in(db, query, ids, key):
+            found[item_id] = item_from_json(data)
         return found
 
     @staticmethod

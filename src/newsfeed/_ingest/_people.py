@@ -84,9 +84,10 @@ def person_from_string(raw: str) -> Person | None:
 
 def people_from_string(raw: str) -> tuple[Person | None, ...]:
     """The people one entry's author string names, split at the commas between them."""
-    if is_web_url(raw.strip()):
+    parts = _BETWEEN_PEOPLE.split(raw)
+    if len(parts) == 1 or is_web_url(raw.strip()):  # a page's URL may hold a comma
         return (person_from_string(raw),)
-    return tuple(person_from_string(part) for part in _BETWEEN_PEOPLE.split(raw))
+    return tuple(person_from_string(part) for part in parts)
 
 
 def person(name: object = None, email: object = None, url: object = None) -> Person | None:

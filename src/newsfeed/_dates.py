@@ -45,20 +45,41 @@ _BUILTIN_MONTHS = {
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
-_DAY_SUFFIX = r"(?:st|nd|rd|th)?\.?"
-_WORD = r"[^\W\d_]+\.?"
+# The suffixes' letters are read in any case by an inline flag, which, unlike a compiled
+# pattern's flags, goes with the pattern's text into DATE_LINE. A month's name is matched
+# whole (possessive: no shorter word can be followed by what comes after one).
+_DAY_SUFFIX = r"(?i:st|nd|rd|th)?\.?"
+_WORD = r"[^\W\d_]++\.?"
 # "18 june 2020", "18 июня 2020 г.", "June 18, 2020", "18. Juni 2020"
 _NAMED = re.compile(
     rf"(?:(?P<day1>\d{{1,2}}){_DAY_SUFFIX}\s+(?P<month1>{_WORD}),?"
     rf"|(?P<month2>{_WORD})\s+(?P<day2>\d{{1,2}}){_DAY_SUFFIX},?)"
-    rf"\s*(?P<year>\d{{4}})(?:\s*г\.?|\s+года)?",
-    re.IGNORECASE,
+    rf"\s*(?P<year>\d{{4}})(?i:\s*г\.?|\s+года)?"
 )
 
 
 # "18 june 2020": the first of _NAMED's forms with single spaces and nothing else, read the
 # same way (no ISO or numeric date has a letter).
 _PLAIN_NAMED = re.compile(r"(\d{1,2}) ([^\W\d_]+) (\d{4})")
+
+
+def _within_a_line(pattern: str) -> str:
+    """*pattern* with its groups made non-capturing, and its spaces not spanning lines."""
+    # None of the date patterns has a literal parenthesis or backslash-s.
+    return re.sub(r"\((?!\?)|\(\?P<\w+>", "(?:", pattern).replace(r"\s", r"[^\S\n]")
+
+
+_OTHER_DATE_LINES = (
+    f"{_within_a_line(_ISO.pattern)}|{_within_a_line(_NUMERIC.pattern)}"
+    f"|{_within_a_line(_NAMED.pattern)}"
+)
+#: Every line :func:`read_date_line` may read as a date (and a few that it then refuses), as
+#: a pattern for one line of a longer text. Its groups are the day, month name and year of a
+#: line written as ``18 june 2020``, and else the whole line.
+DATE_LINE = rf"{_PLAIN_NAMED.pattern}|({_OTHER_DATE_LINES})"
+#: :data:`DATE_LINE`'s first form alone, as most bulletins write every date, with the same
+#: groups (the last never matches).
+PLAIN_DATE_LINE = rf"{_PLAIN_NAMED.pattern}|((?!))"
 
 
 def _named_fields(text: str) -> tuple[str, str, str] | None:
@@ -121,7 +142,8 @@ class ImpossibleDateError(ValueError):
 
 
 @lru_cache(maxsize=16)
-def _months(extra: frozenset[tuple[str, int]]) -> Mapping[str, int]:
+def month_numbers(extra: frozenset[tuple[str, int]]) -> Mapping[str, int]:
+    """Each month name, casefolded and without a full stop, with its number."""
     # User-given names win over the built-in ones, so a table can redefine an abbreviation.
     return {**_BUILTIN_MONTHS, **dict(extra)}
 
@@ -158,7 +180,7 @@ def _one_edit_apart(word: str, name: str) -> bool:
 
 def _month_like(word: str, extra_months: frozenset[tuple[str, int]], *, fuzzy: bool) -> bool:
     name = word.casefold()
-    months = _months(extra_months)
+    months = month_numbers(extra_months)
     if name in months:
         return True
     return fuzzy and any(_one_edit_apart(name, known) for known in months)
@@ -222,7 +244,7 @@ def read_date_line(
         if fields is None:
             return None
         day_text, month_name, year_text = fields
-        known = _months(extra_months).get(month_name.rstrip(".").casefold())
+        known = month_numbers(extra_months).get(month_name.rstrip(".").casefold())
         if known is None:
             return None
         month, day, year = known, int(day_text), int(year_text)

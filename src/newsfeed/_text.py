@@ -211,8 +211,9 @@ def derive_title(summary: str) -> str:
             break
     sentence = sentence.strip()
     if len(sentence) > TITLE_LENGTH:
-        sentence = _fit(sentence)
-    elif sentence.endswith(".") and not sentence.endswith("..") and sentence[:-1].strip():
+        # Cut, it ends in "…", which Latin-1 cannot encode: it never reads as mojibake.
+        return _fit(sentence)
+    if sentence.endswith(".") and not sentence.endswith("..") and sentence[:-1].strip():
         sentence = sentence[:-1].rstrip()
     if reads_as_mojibake(sentence):
         # Cut out of "Ã© x. Привет", "Ã© x" reads as UTF-8 misread as Latin-1, which the

@@ -10,7 +10,9 @@ import asyncio
 import os
 import signal
 import sqlite3
+import threading
 from datetime import timedelta
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
@@ -197,3 +199,31 @@ def test_a_reading_process_that_dies_fails_its_bodies_and_the_next_get_a_new_poo
     assert during.source == fetched.url
     assert isinstance(after, ReadFeed)
     assert after.feed.items == before.feed.items
+
+
+def test_the_pool_starts_its_processes_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each worker's start waits for the forkserver to import the readers: on the event
+    # loop's thread, that wait would hold up every fetch.
+    starting_threads: list[int] = []
+    start = BaseProcess.start
+
+    def recorded_start(process: BaseProcess) -> None:
+        starting_threads.append(threading.get_ident())
+        start(process)
+
+    monkeypatch.setattr(BaseProcess, "start", recorded_start)
+    body = rss2([entry(1)]).encode()
+    fetched = FetchResult(status=FetchStatus.OK, url="http://127.0.0.1/feed", body=body)
+
+    async def reads() -> tuple[int, list[object]]:
+        with _Reader(2) as reader:
+            read = [await reader.read(fetched, "source", NOW, fetched.url) for _ in range(4)]
+        return threading.get_ident(), read
+
+    loop_thread, read = asyncio.run(reads())
+
+    assert all(isinstance(each, ReadFeed) for each in read)
+    assert len(starting_threads) == 2
+    assert loop_thread not in starting_threads

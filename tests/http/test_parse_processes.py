@@ -11,6 +11,7 @@ import os
 import signal
 import sqlite3
 import threading
+import time
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -18,7 +19,17 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, atom, entry, json_feed, rss2
+from aggregator_fixtures import (
+    NOW,
+    RSS_TYPE,
+    Aggregation,
+    Answer,
+    FeedServer,
+    atom,
+    entry,
+    json_feed,
+    rss2,
+)
 from newsfeed import FeedParseError, Outcome, Report
 from newsfeed._fetch import FetchResult, FetchStatus
 from newsfeed._ingest import ReadFeed
@@ -227,3 +238,45 @@ def test_the_pool_starts_its_processes_off_the_event_loop(
     assert all(isinstance(each, ReadFeed) for each in read)
     assert len(starting_threads) == 2
     assert loop_thread not in starting_threads
+
+
+def _workers_within(seconds: float) -> bool:
+    """Whether the pool's workers are up, or come up within *seconds*."""
+    deadline = time.monotonic() + seconds
+    while not _pool_workers():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_the_pool_starts_before_the_first_answer_only_when_a_body_is_certain(
+    tmp_path: Path,
+) -> None:
+    # A first fetch (no validators) answers with a body; a conditional one may not.
+    seen: list[bool] = []
+
+    def answer() -> Answer:
+        seen.append(_workers_within(5 if not seen else 1))
+        if len(seen) == 1:
+            return 200, {"Content-Type": RSS_TYPE, "ETag": '"one"'}, rss2([entry(1)]).encode()
+        return 304, {"ETag": '"one"'}, b""
+
+    server = FeedServer({"/feed": answer})
+    setup = Aggregation(tmp_path)
+    try:
+        # Time enough for the pool to start while the first request waits.
+        setup.configure(
+            [{"name": "feed", "url": server.url("/feed")}],
+            fetch={"parse_processes": 1, "timeout": 10, "max_seconds": 20},
+        )
+        first = setup.run()
+        again = setup.run(now=NOW + timedelta(hours=2))
+    finally:
+        server.close()
+
+    assert [source.outcome for source in (*first.sources, *again.sources)] == [
+        Outcome.OK,
+        Outcome.NOT_MODIFIED,
+    ]
+    assert seen == [True, False]

@@ -79,6 +79,10 @@ async def remote(
         reports[request.key] = run.fetched(source, state, result, read)
 
     with _Reader(fetch.parse_processes) as reader:
+        if any(request.etag is None and request.last_modified is None for request in requests):
+            # A source without validators answers with a body: start the pool now, so it
+            # is ready by the first answers rather than a quarter of a second after.
+            reader.start()
         # Each body is read while the fetches go on; its source is saved once it is read.
         # Processes read several bodies while the event loop saves; a thread reading beside
         # the event loop would only contend with it for the GIL: the loop awaits each read.
@@ -106,7 +110,7 @@ class _Reader:
 
     Reading is CPU-bound: a thread keeps the event loop fetching, but shares one core
     with it; processes read on the other cores. The pool starts with the first body to
-    read, so a run of 304s never starts it.
+    read, so a run of 304s never starts it, or at :meth:`start` when bodies are certain.
     """
 
     def __init__(self, processes: int) -> None:
@@ -122,6 +126,10 @@ class _Reader:
         # Waits for a pool still starting, to stop it too.
         if self._executor is not None and self._executor.exception() is None:
             self._executor.result().shutdown(cancel_futures=True)
+
+    def start(self) -> None:
+        """Start the pool without waiting for it, before the first body to read comes."""
+        self._started()
 
     def _started(self) -> Future[Executor]:
         if self._executor is None:

@@ -321,7 +321,9 @@ async def fetch_each(
                     client, request, settings, now, last_to_origin=not waiting[origin]
                 )
                 try:
-                    result = await asyncio.wait_for(fetch, settings.max_seconds)
+                    # A deadline on this task rather than a task of its own (wait_for).
+                    async with asyncio.timeout(settings.max_seconds):
+                        result = await fetch
                 except Exception as exc:  # noqa: BLE001 - one source's failure, of any kind, is its own
                     result = _error(request, _describe(exc, settings))
             if done is not None:

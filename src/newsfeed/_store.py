@@ -2,9 +2,10 @@
 
 Each source's outcome is saved in one transaction (a savepoint, within
 :meth:`Store.batch`), so a crash or kill at any moment leaves the database
-consistent: every source either has its old state and items or its new ones. A lock file beside the database keeps two
-overlapping runs from both writing: it is the lease of every source at once.
-Every ``sqlite3.Error`` becomes a :class:`~newsfeed.StateError`.
+consistent: every source either has its old state and items or its new ones.
+A lock file beside the database keeps two overlapping runs from both writing:
+it is the lease of every source at once. Every ``sqlite3.Error`` becomes a
+:class:`~newsfeed.StateError`.
 
 Commits do not wait for the disk (WAL with ``synchronous=NORMAL``): a power loss
 may undo the last transactions, never half of one. :meth:`Store.sync` makes
@@ -546,11 +547,12 @@ class Store:
                     (published, state.key, item.id),
                 )
             # One statement for all of a read's new items: a first run saves thousands.
+            first_seen = _time(now)
             db.executemany(
                 "INSERT INTO item (source_key, id, first_seen, published, data)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
-                    (state.key, item.id, _time(now), _time(item.published), item_to_json(item))
+                    (state.key, item.id, first_seen, _time(item.published), item_to_json(item))
                     for item in arriving.values()
                 ],
             )

@@ -79,10 +79,7 @@ async def remote(
         reports[request.key] = run.fetched(source, state, result, read)
 
     with _Reader(fetch.parse_processes) as reader:
-        if any(request.etag is None and request.last_modified is None for request in requests):
-            # A source without validators answers with a body: start the pool now, so it
-            # is ready by the first answers rather than a quarter of a second after.
-            reader.start()
+        reader.expect(requests)
         # Each body is read while the fetches go on; its source is saved once it is read.
         # Processes read several bodies while the event loop saves; a thread reading beside
         # the event loop would only contend with it for the GIL: the loop awaits each read.
@@ -110,7 +107,7 @@ class _Reader:
 
     Reading is CPU-bound: a thread keeps the event loop fetching, but shares one core
     with it; processes read on the other cores. The pool starts with the first body to
-    read, so a run of 304s never starts it, or at :meth:`start` when bodies are certain.
+    read, so a run of 304s never starts it, or at :meth:`expect` when bodies are certain.
     """
 
     def __init__(self, processes: int) -> None:
@@ -127,9 +124,12 @@ class _Reader:
         if self._executor is not None and self._executor.exception() is None:
             self._executor.result().shutdown(cancel_futures=True)
 
-    def start(self) -> None:
-        """Start the pool without waiting for it, before the first body to read comes."""
-        self._started()
+    def expect(self, requests: Sequence[FetchRequest]) -> None:
+        """Start reading before the first body comes, when one will: a source fetched
+        without validators answers with a body. The pool is then ready by the first
+        answers rather than a quarter of a second after them."""
+        if any(request.etag is None and request.last_modified is None for request in requests):
+            self._started()
 
     def _started(self) -> Future[Executor]:
         if self._executor is None:

@@ -31,7 +31,7 @@ from aggregator_fixtures import (
     rss2,
 )
 from newsfeed import FeedParseError, Outcome, Report
-from newsfeed._fetch import FetchResult, FetchStatus
+from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus
 from newsfeed._ingest import ReadFeed
 from newsfeed.aggregate._remote import _Reader
 
@@ -280,3 +280,23 @@ def test_the_pool_starts_before_the_first_answer_only_when_a_body_is_certain(
         Outcome.NOT_MODIFIED,
     ]
     assert seen == [True, False]
+
+
+def _worker_maps() -> list[str]:
+    """The memory map of each of the pool's workers (Linux's /proc)."""
+    return [Path(f"/proc/{worker}/maps").read_text() for worker in _pool_workers()]
+
+
+def test_the_pools_workers_start_with_the_readers_imported() -> None:
+    # Imported once in the server process the workers are forked from, not in each worker
+    # at its first read. The RSS reader's lxml shows in a worker's memory map.
+    async def maps_before_any_read() -> list[str]:
+        with _Reader(1) as reader:
+            reader.expect([FetchRequest(key="source", url="http://127.0.0.1/feed")])
+            await asyncio.wrap_future(reader._started())
+            return _worker_maps()
+
+    maps = asyncio.run(maps_before_any_read())
+
+    assert maps
+    assert all("/lxml/etree." in worker_map for worker_map in maps)

@@ -13,7 +13,7 @@ from typing import Self
 from newsfeed._config import SourceConfig
 from newsfeed._errors import FeedParseError
 from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
-from newsfeed._ingest import ReadFeed
+from newsfeed._ingest import ReadFeed, reader_modules
 from newsfeed._state import Outcome, SourceState
 from newsfeed.aggregate._report import SourceReport
 from newsfeed.aggregate._schedule import fetch_order
@@ -173,9 +173,10 @@ def _process_pool(processes: int) -> Executor:
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     # Not forked from this process: its event loop and the state's connection stay its
-    # own. The server process imports the reader once for every worker.
+    # own. The server process imports the readers once for every worker: they are
+    # imported at their first read otherwise, in each worker (50 ms each).
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([read_body.__module__])
+    context.set_forkserver_preload([read_body.__module__, *reader_modules()])
     pool = ProcessPoolExecutor(processes, mp_context=context)
     # A pool starts a worker at a submission that finds none idle: one short task for
     # each, so that the reads, submitted from the event loop, find them all started.

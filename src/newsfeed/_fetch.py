@@ -19,6 +19,7 @@ import ipaddress
 import re
 import socket
 import ssl
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -194,12 +195,25 @@ async def _send(
 
 
 async def _fetch_one(  # noqa: PLR0911 - one early return per HTTP outcome
-    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings, now: datetime
+    client: httpx.AsyncClient,
+    request: FetchRequest,
+    settings: FetchSettings,
+    now: datetime,
+    *,
+    last_to_origin: bool = False,
 ) -> FetchResult:
+    """Fetch *request*, following its redirects; *last_to_origin* when no other request
+    of the run goes to its URL's origin, so that its connection is not kept."""
     url = request.url
+    origin = _origin(url)
     permanent = True
     for _ in range(settings.max_redirects + 1):
-        sent = await _send(client, url, _validators(request), settings)
+        headers = _validators(request)
+        if last_to_origin and _origin(url) == origin:
+            # Nothing else will be sent over it: an idle connection would only be checked
+            # by the client at each request it queues, and held open by the server.
+            headers["Connection"] = "close"
+        sent = await _send(client, url, headers, settings)
         async with contextlib.aclosing(await client.send(sent, stream=True)) as response:
             status = response.status_code
             if status in _REDIRECTS and "location" in response.headers:
@@ -243,6 +257,13 @@ async def _fetch_one(  # noqa: PLR0911 - one early return per HTTP outcome
     return _error(request, f"more than {settings.max_redirects} redirects")
 
 
+def _origin(url: str) -> tuple[str, str]:
+    """What a connection is kept for: scheme, host and port (as written: a bad port is the
+    fetch's error, not this count's)."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
+
+
 def _error(request: FetchRequest, reason: str) -> FetchResult:
     return FetchResult(status=FetchStatus.ERROR, url=request.url, error=reason)
 
@@ -276,6 +297,8 @@ async def fetch_each(
     """
     overall = asyncio.Semaphore(settings.concurrency)
     per_host: dict[str, asyncio.Semaphore] = {}
+    # The requests of each origin not yet sent: its last one closes its connection.
+    waiting = Counter(_origin(request.url) for request in requests)
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
@@ -292,10 +315,15 @@ async def fetch_each(
             host = urlsplit(request.url).hostname or ""
             # The host's turn first, so requests waiting for a busy host hold no overall slot.
             async with per_host.setdefault(host, asyncio.Semaphore(settings.per_host)), overall:
+                origin = _origin(request.url)
+                waiting[origin] -= 1
+                fetch = _fetch_one(
+                    client, request, settings, now, last_to_origin=not waiting[origin]
+                )
                 try:
-                    result = await asyncio.wait_for(
-                        _fetch_one(client, request, settings, now), settings.max_seconds
-                    )
+                    # A deadline on this task rather than a task of its own (wait_for).
+                    async with asyncio.timeout(settings.max_seconds):
+                        result = await fetch
                 except Exception as exc:  # noqa: BLE001 - one source's failure, of any kind, is its own
                     result = _error(request, _describe(exc, settings))
             if done is not None:

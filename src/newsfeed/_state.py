@@ -15,7 +15,7 @@ backend's own exceptions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -131,6 +131,12 @@ class State(Protocol):
         *undated* the stored date is kept. Items published before *oldest* are not stored,
         and with *keep*, the source's items past its *keep* newest are deleted.
         """
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Within it, :meth:`save` may commit several sources' saves together, each still
+        whole: a crash may undo the last few saves, never part of one. Ended by an error,
+        the saves not committed yet are undone."""
         ...
 
     def sync(self) -> None:

@@ -553,6 +553,20 @@ def test_fetches_to_one_host_are_limited(setup, concurrency, per_host, most) -> 
         assert peak[0] > 1
 
 
+def test_only_the_last_request_to_a_host_closes_its_connection(setup, httpserver) -> None:
+    # The connection is kept for the host's next source, and not kept idle after its last.
+    urls = [serve(httpserver, f"/{n}", rss2([entry(n)])) for n in range(3)]
+    setup.configure(
+        [{"name": f"s{n}", "url": url} for n, url in enumerate(urls)], fetch={"per_host": 1}
+    )
+
+    report = setup.run()
+
+    assert all(source.outcome is Outcome.OK for source in report.sources)
+    asked = [request.headers.get("Connection", "").lower() for request, _ in httpserver.log]
+    assert [value == "close" for value in asked] == [False, False, True]
+
+
 # --- bodies that are not quite feeds -------------------------------------------------------
 
 

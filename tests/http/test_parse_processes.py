@@ -10,15 +10,28 @@ import asyncio
 import os
 import signal
 import sqlite3
+import threading
+import time
 from datetime import timedelta
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from aggregator_fixtures import NOW, RSS_TYPE, Aggregation, atom, entry, json_feed, rss2
+from aggregator_fixtures import (
+    NOW,
+    RSS_TYPE,
+    Aggregation,
+    Answer,
+    FeedServer,
+    atom,
+    entry,
+    json_feed,
+    rss2,
+)
 from newsfeed import FeedParseError, Outcome, Report
-from newsfeed._fetch import FetchResult, FetchStatus
+from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus
 from newsfeed._ingest import ReadFeed
 from newsfeed.aggregate._remote import _Reader
 
@@ -197,3 +210,93 @@ def test_a_reading_process_that_dies_fails_its_bodies_and_the_next_get_a_new_poo
     assert during.source == fetched.url
     assert isinstance(after, ReadFeed)
     assert after.feed.items == before.feed.items
+
+
+def test_the_pool_starts_its_processes_off_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each worker's start waits for the forkserver to import the readers: on the event
+    # loop's thread, that wait would hold up every fetch.
+    starting_threads: list[int] = []
+    start = BaseProcess.start
+
+    def recorded_start(process: BaseProcess) -> None:
+        starting_threads.append(threading.get_ident())
+        start(process)
+
+    monkeypatch.setattr(BaseProcess, "start", recorded_start)
+    body = rss2([entry(1)]).encode()
+    fetched = FetchResult(status=FetchStatus.OK, url="http://127.0.0.1/feed", body=body)
+
+    async def reads() -> tuple[int, list[object]]:
+        with _Reader(2) as reader:
+            read = [await reader.read(fetched, "source", NOW, fetched.url) for _ in range(4)]
+        return threading.get_ident(), read
+
+    loop_thread, read = asyncio.run(reads())
+
+    assert all(isinstance(each, ReadFeed) for each in read)
+    assert len(starting_threads) == 2
+    assert loop_thread not in starting_threads
+
+
+def _workers_within(seconds: float) -> bool:
+    """Whether the pool's workers are up, or come up within *seconds*."""
+    deadline = time.monotonic() + seconds
+    while not _pool_workers():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_the_pool_starts_before_the_first_answer_only_when_a_body_is_certain(
+    tmp_path: Path,
+) -> None:
+    # A first fetch (no validators) answers with a body; a conditional one may not.
+    seen: list[bool] = []
+
+    def answer() -> Answer:
+        seen.append(_workers_within(5 if not seen else 1))
+        if len(seen) == 1:
+            return 200, {"Content-Type": RSS_TYPE, "ETag": '"one"'}, rss2([entry(1)]).encode()
+        return 304, {"ETag": '"one"'}, b""
+
+    server = FeedServer({"/feed": answer})
+    setup = Aggregation(tmp_path)
+    try:
+        # Time enough for the pool to start while the first request waits.
+        setup.configure(
+            [{"name": "feed", "url": server.url("/feed")}],
+            fetch={"parse_processes": 1, "timeout": 10, "max_seconds": 20},
+        )
+        first = setup.run()
+        again = setup.run(now=NOW + timedelta(hours=2))
+    finally:
+        server.close()
+
+    assert [source.outcome for source in (*first.sources, *again.sources)] == [
+        Outcome.OK,
+        Outcome.NOT_MODIFIED,
+    ]
+    assert seen == [True, False]
+
+
+def _worker_maps() -> list[str]:
+    """The memory map of each of the pool's workers (Linux's /proc)."""
+    return [Path(f"/proc/{worker}/maps").read_text() for worker in _pool_workers()]
+
+
+def test_the_pools_workers_start_with_the_readers_imported() -> None:
+    # Imported once in the server process the workers are forked from, not in each worker
+    # at its first read. The RSS reader's lxml shows in a worker's memory map.
+    async def maps_before_any_read() -> list[str]:
+        with _Reader(1) as reader:
+            reader.expect([FetchRequest(key="source", url="http://127.0.0.1/feed")])
+            await asyncio.wrap_future(reader._started())
+            return _worker_maps()
+
+    maps = asyncio.run(maps_before_any_read())
+
+    assert maps
+    assert all("/lxml/etree." in worker_map for worker_map in maps)

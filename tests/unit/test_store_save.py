@@ -6,9 +6,11 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsfeed import NewsItem
+import pytest
+
+from newsfeed import NewsItem, StateError
 from newsfeed._state import SourceState
-from newsfeed._store import Store, item_from_json
+from newsfeed._store import _BATCH, Store, item_from_json
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = "url:https://a.example/feed.xml"
@@ -86,3 +88,43 @@ def test_an_earlier_listed_source_takes_over_a_current_entry_by_its_link(tmp_pat
         store.save(SourceState(key=keys[0]), [early], now=NOW)
         assert store.publish(keys) == 0
     assert entries(path) == [(keys[1], item(2).id, None), (keys[0], early.id, link)]
+
+
+def keys(path: Path) -> list[str]:
+    """The sources committed, as another connection sees them."""
+    with sqlite3.connect(path) as database:
+        return [key for (key,) in database.execute("SELECT key FROM source ORDER BY key")]
+
+
+def test_a_batch_commits_its_saves_together_a_few_sources_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    names = [f"s{number:03}" for number in range(_BATCH + 2)]
+    with Store.open(path) as store, store.batch():
+        for name in names[:-1]:
+            store.save(SourceState(key=name), [item(1)], now=NOW)
+        # The first _BATCH saves are committed at once; the one after waits for more.
+        assert keys(path) == names[:_BATCH]
+        store.save(SourceState(key=names[-1]), [item(1)], now=NOW)
+    assert keys(path) == names
+
+
+def test_a_failed_save_in_a_batch_leaves_that_source_as_it_was_and_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.sqlite"
+    save(path, [item(1)])
+    with sqlite3.connect(path) as database:
+        # KEY's next save fails half-way: its new state is written before its items.
+        database.execute(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON item WHEN NEW.source_key = '{KEY}'"
+            " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with Store.open(path) as store, store.batch():
+        store.save(SourceState(key="url:before"), [item(1)], now=NOW)
+        with pytest.raises(StateError, match="refused"):
+            store.save(SourceState(key=KEY, title="new"), [item(2)], now=NOW)
+        store.save(SourceState(key="url:later"), [item(3)], now=NOW)
+    assert keys(path) == sorted([KEY, "url:before", "url:later"])
+    with Store.open(path) as store:
+        assert store.source(KEY).title is None
+    assert list(stored(path)) == [item(1).id]

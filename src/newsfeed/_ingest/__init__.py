@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from newsfeed._ingest._formats import reader_for
+from newsfeed._ingest._formats import reader_for, reader_modules
 from newsfeed._ingest._ids import uri_id
 from newsfeed._ingest._result import ReadFeed
 from newsfeed._model import Feed
 
-__all__ = ["ReadFeed", "parse_feed", "read_feed", "uri_id"]
+__all__ = ["ReadFeed", "parse_feed", "read_feed", "reader_modules", "uri_id"]
 
 
 def read_feed(

@@ -8,6 +8,7 @@ unchanged, which reads nothing (docs/performance.md).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +57,12 @@ FORMATS = (
         name="RSS or Atom", sniff=lambda _data: True, module="._feedparser", function="read_xml"
     ),
 )
+
+
+def reader_modules() -> tuple[str, ...]:
+    """The readers' modules, by their full names: for a process that reads many feeds to
+    import before it starts workers."""
+    return tuple(importlib.util.resolve_name(found.module, __package__) for found in FORMATS)
 
 
 def reader_for(data: bytes) -> Reader:

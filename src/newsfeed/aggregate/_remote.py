@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -12,11 +13,15 @@ from typing import Self
 from newsfeed._config import SourceConfig
 from newsfeed._errors import FeedParseError
 from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
-from newsfeed._ingest import ReadFeed
+from newsfeed._ingest import ReadFeed, reader_modules
 from newsfeed._state import Outcome, SourceState
 from newsfeed.aggregate._report import SourceReport
 from newsfeed.aggregate._schedule import fetch_order
 from newsfeed.aggregate._transitions import Transitions, read_body, source_url
+
+# Long enough that each of a starting pool's short tasks still runs when the next is
+# submitted, so each gets a worker of its own.
+_WARM_UP_SECONDS = 0.01
 
 
 async def remote(
@@ -74,6 +79,7 @@ async def remote(
         reports[request.key] = run.fetched(source, state, result, read)
 
     with _Reader(fetch.parse_processes) as reader:
+        reader.expect(requests)
         # Each body is read while the fetches go on; its source is saved once it is read.
         # Processes read several bodies while the event loop saves; a thread reading beside
         # the event loop would only contend with it for the GIL: the loop awaits each read.
@@ -101,12 +107,12 @@ class _Reader:
 
     Reading is CPU-bound: a thread keeps the event loop fetching, but shares one core
     with it; processes read on the other cores. The pool starts with the first body to
-    read, so a run of 304s never starts it.
+    read, so a run of 304s never starts it, or at :meth:`expect` when bodies are certain.
     """
 
     def __init__(self, processes: int) -> None:
         self._processes = processes
-        self._executor: Executor | None = None
+        self._executor: Future[Executor] | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -114,23 +120,29 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
+        # Waits for a pool still starting, to stop it too.
+        if self._executor is not None and self._executor.exception() is None:
+            self._executor.result().shutdown(cancel_futures=True)
 
-    def _started(self) -> Executor:
+    def expect(self, requests: Sequence[FetchRequest]) -> None:
+        """Start reading before the first body comes, when one will: a source fetched
+        without validators answers with a body. The pool is then ready by the first
+        answers rather than a quarter of a second after them."""
+        if any(request.etag is None and request.last_modified is None for request in requests):
+            self._started()
+
+    def _started(self) -> Future[Executor]:
         if self._executor is None:
             if self._processes:
-                # Imported here: multiprocessing's modules cost every run's start otherwise.
-                import multiprocessing  # noqa: PLC0415
-                from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-                # Not forked from this process: its event loop and the state's connection
-                # stay its own. The server process imports the reader once for every worker.
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload([read_body.__module__])
-                self._executor = ProcessPoolExecutor(self._processes, mp_context=context)
+                # Started in a thread: each worker's start waits for the forkserver, which
+                # first imports the readers (a quarter of a second on the loop otherwise),
+                # and the event loop keeps fetching meanwhile.
+                starter = ThreadPoolExecutor(1, thread_name_prefix="newsfeed-pool")
+                self._executor = starter.submit(_process_pool, self._processes)
+                starter.shutdown(wait=False)
             else:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="newsfeed-read")
+                self._executor = Future()
+                self._executor.set_result(ThreadPoolExecutor(1, thread_name_prefix="newsfeed-read"))
         return self._executor
 
     async def read(
@@ -138,16 +150,36 @@ class _Reader:
     ) -> ReadFeed | FeedParseError:
         """:func:`read_body` of *result*; any failure, the worker's too, is the source's error."""
         loop = asyncio.get_running_loop()
-        executor = self._started()
+        started = self._started()
         try:
+            executor = await asyncio.wrap_future(started)
             return await loop.run_in_executor(executor, read_body, result, key, now, url)
         except Exception as exc:  # noqa: BLE001 - a worker that died or could not send its result
-            if isinstance(exc, BrokenExecutor) and self._executor is executor:
+            if isinstance(exc, BrokenExecutor) and self._executor is started:
                 # The bodies being read when a worker died fail with it; the next ones
                 # get a new pool, so one body that kills its reader fails few sources.
-                executor.shutdown(wait=False)
+                started.result().shutdown(wait=False)
                 self._executor = None
             return FeedParseError(
                 f"cannot be read: the reading process failed: {type(exc).__name__}: {exc}",
                 source=result.url,
             )
+
+
+def _process_pool(processes: int) -> Executor:
+    """A pool of *processes* readers, every one of them started."""
+    # Imported here: multiprocessing's modules cost every run's start otherwise.
+    import multiprocessing  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    # Not forked from this process: its event loop and the state's connection stay its
+    # own. The server process imports the readers once for every worker: they are
+    # imported at their first read otherwise, in each worker (50 ms each).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([read_body.__module__, *reader_modules()])
+    pool = ProcessPoolExecutor(processes, mp_context=context)
+    # A pool starts a worker at a submission that finds none idle: one short task for
+    # each, so that the reads, submitted from the event loop, find them all started.
+    for _ in range(processes):
+        pool.submit(time.sleep, _WARM_UP_SECONDS)
+    return pool

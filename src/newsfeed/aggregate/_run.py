@@ -1,7 +1,7 @@
 """One aggregation run: read and fetch the sources, save what they give, publish what changed.
 
 config -> fetch/read each source -> ingest -> bound (entries, field length)
-       -> state (one transaction per source)
+       -> state (each source saved whole, committed a few sources at a time)
        -> merge (new items get entries: deduplicated) -> publish what changed
 """
 
@@ -47,13 +47,14 @@ def aggregate(
     with open_state(config.output.state) as state:
         schedule = Schedule(run_time, config.fetch, random.Random())  # noqa: S311 - not security
         run = Transitions(config, state, schedule)
-        reports = {
-            source.key: run.local(source)
-            for source in config.sources
-            if source.kind is not SourceKind.URL
-        }
-        fetched = [source for source in config.sources if source.kind is SourceKind.URL]
-        reports.update(asyncio.run(remote(run, fetched, progress, done_before=len(reports))))
+        with state.batch():
+            reports = {
+                source.key: run.local(source)
+                for source in config.sources
+                if source.kind is not SourceKind.URL
+            }
+            fetched = [source for source in config.sources if source.kind is SourceKind.URL]
+            reports.update(asyncio.run(remote(run, fetched, progress, done_before=len(reports))))
         # What is published must outlive a power loss in the state too.
         state.sync()
         # Written under the lock, so an overlapping run cannot put back an older feed.

@@ -547,7 +547,10 @@ def _ids(days: list[date], keys: list[str], domain: str | None) -> list[str]:
             f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat() + chr(10) + key)}"
             for day, key in zip(days, keys, strict=True)
         ]
-    prefixes = {day: f"tag:{domain},{day.isoformat()}:" for day in set(days)}
+    distinct = list(set(days))
+    prefixes = dict(
+        zip(distinct, map(f"tag:{domain},{{}}:".format, map(date.isoformat, distinct)), strict=True)
+    )
     digests = map(_sha256_hex, map(hashlib.sha256, map(str.encode, keys)))
     return list(map(operator.add, map(prefixes.__getitem__, days), map(_ID_DIGEST, digests)))
 
@@ -573,8 +576,9 @@ def _assign_times_and_ids(records: _Records, *, zone: tzinfo, domain: str | None
         # Where a long first sentence is cut depends on its spacing: the title comes from
         # the single-spaced text, so that respacing the body keeps the title and the id.
         titles[index] = derive_title(_single_spaced(bodies[index]))
-    midnight = time(tzinfo=zone)
-    midnights = {day: datetime.combine(day, midnight) for day in set(days)}
+    distinct = list(set(days))
+    midnight = itertools.repeat(time(tzinfo=zone))
+    midnights = dict(zip(distinct, map(datetime.combine, distinct, midnight), strict=True))
     seconds_on = _older_on_the_day(days)
     steps = [timedelta(seconds=seconds) for seconds in range(max(seconds_on, default=0) + 1)]
     published = map(

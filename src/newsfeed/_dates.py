@@ -77,9 +77,10 @@ _OTHER_DATE_LINES = (
 #: a pattern for one line of a longer text. Its groups are the day, month name and year of a
 #: line written as ``18 june 2020``, and else the whole line.
 DATE_LINE = rf"{_PLAIN_NAMED.pattern}|({_OTHER_DATE_LINES})"
-#: :data:`DATE_LINE`'s first form alone, as most bulletins write every date, with the same
-#: groups (the last never matches).
-PLAIN_DATE_LINE = rf"{_PLAIN_NAMED.pattern}|((?!))"
+#: :data:`DATE_LINE`'s first form alone, in ASCII digits, as most bulletins write every
+#: date, with the same groups (the last never matches). Matching ASCII digits is quicker
+#: than any decimal digit.
+PLAIN_DATE_LINE = r"([0-9]{1,2}) ([^\W\d_]+) ([0-9]{4})|((?!))"
 
 
 def _named_fields(text: str) -> tuple[str, str, str] | None:

@@ -201,9 +201,13 @@ def derive_title(summary: str) -> str:
     final full stop; if longer than :data:`TITLE_LENGTH` characters it is cut at
     the last word boundary that fits and ``…`` is appended.
     """
-    first_paragraph = " ".join(summary.split("\n\n", 1)[0].split("\n"))
+    first_paragraph = summary.partition("\n\n")[0].replace("\n", " ")
     sentence = first_paragraph
-    for end in _SENTENCE_END.finditer(first_paragraph):
+    # A sentence that ends past TITLE_LENGTH + 1 characters is cut at a word boundary
+    # before, as the paragraph is: its end is looked for no further (the stop's next
+    # character is the last one looked at). Leading white space, stripped, would move that.
+    ends = len(first_paragraph) if first_paragraph[:1].isspace() else TITLE_LENGTH + 2
+    for end in _SENTENCE_END.finditer(first_paragraph, 0, ends):
         before = first_paragraph[: end.start()]
         # A stop before any word ends no sentence: the title of ". x" is not "" but ". x".
         if before.strip() and (end.group() != "." or not _abbreviates(before)):

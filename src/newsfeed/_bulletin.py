@@ -38,6 +38,7 @@ from newsfeed._dates import (
     month_numbers,
     month_table,
     read_date_line,
+    ungrouped,
 )
 from newsfeed._errors import BulletinError, InputError, Problem
 from newsfeed._files import read_capped
@@ -425,12 +426,18 @@ def _record_cuts(date_line: str) -> re.Pattern[str]:
     """Cuts a bulletin framed in newlines at each line of *date_line*'s form.
 
     Each match takes the blank lines around the date line, and the headline of the next
-    record, a line followed by a blank line or the end: what is left between two matches is
-    a body. Where the next record is of another shape (a headline spanning lines, or a
-    record of a headline alone), the match fails and leaves its date line in a record's
-    text, where :func:`_plain_lines` finds it.
+    record: a line followed by a blank line (taken too), by the end, or by a line of a date
+    line's shape (a record of a headline alone). What is left between two matches is a
+    body, which never starts with a newline. Where the next record is of another shape (a
+    headline spanning lines), the match fails and leaves its date line in a record's text,
+    where :func:`_plain_lines` finds it; where the line after a headline had only a date
+    line's shape, the next match fails there and leaves a body that starts with a newline.
     """
-    return re.compile(rf"\n\n*+(?:{date_line})\n(?:([^\n]+)(?:\n(?=\n)|\n?\Z)|(?=\n|\Z))\n*")
+    return re.compile(
+        rf"\n\n*+(?:{date_line})\n"
+        rf"(?:([^\n]+)(?=\n\n|\n?\Z|\n(?:{ungrouped(date_line)})\n)(?:\n(?=\n)\n*)?"
+        rf"|(?=\n|\Z)\n*)"
+    )
 
 
 # Most bulletins write every date as the sample does (18 june 2020): cutting at that form
@@ -473,7 +480,13 @@ def _cut(framed: str, cuts: re.Pattern[str], options: _Options) -> _Records | No
         return None
     headlines.insert(0, first_headline or None)
     texts[0] = first_body.lstrip("\n")
-    if "" in texts:  # a record of a headline alone, or of nothing
+    # A body never starts with a newline (see _record_cuts); a record of nothing is a problem.
+    if any(map(str.startswith, texts, itertools.repeat("\n"))) or (
+        "" in texts
+        and any(
+            headline is None and not text for headline, text in zip(headlines, texts, strict=True)
+        )
+    ):
         return None
     bodies = texts
     several_blank_lines = False

@@ -63,10 +63,15 @@ _NAMED = re.compile(
 _PLAIN_NAMED = re.compile(r"(\d{1,2}) ([^\W\d_]+) (\d{4})")
 
 
+def ungrouped(pattern: str) -> str:
+    """*pattern* (a date pattern: no literal parenthesis) with its groups made non-capturing."""
+    return re.sub(r"\((?!\?)|\(\?P<\w+>", "(?:", pattern)
+
+
 def _within_a_line(pattern: str) -> str:
-    """*pattern* with its groups made non-capturing, and its spaces not spanning lines."""
-    # None of the date patterns has a literal parenthesis or backslash-s.
-    return re.sub(r"\((?!\?)|\(\?P<\w+>", "(?:", pattern).replace(r"\s", r"[^\S\n]")
+    """*pattern* without its groups, and its spaces not spanning lines (it has no backslash-s
+    but the spaces)."""
+    return ungrouped(pattern).replace(r"\s", r"[^\S\n]")
 
 
 _OTHER_DATE_LINES = (

@@ -301,9 +301,8 @@ def test_the_record_at_a_time_reader_agrees_with_the_line_by_line_one(text):
 @settings(max_examples=100, deadline=None)
 @given(records=bulletin_record_lists())
 def test_well_formed_bulletins_are_read_record_at_a_time(records):
-    # Unless a line needs its characters checked, a headline looks like a date, a record is
-    # a headline alone (its date line would follow the headline without a blank line), or a
-    # line of text has a date line's shape ("Apollo 11, 1969": the text is cut there first).
+    # Unless a line needs its characters checked, a headline looks like a date, or a line of
+    # text has a date line's shape ("Apollo 11, 1969": the text is cut there first).
     from newsfeed._bulletin import (  # noqa: PLC0415
         _lines_to_check,
         _normalised,
@@ -312,7 +311,6 @@ def test_well_formed_bulletins_are_read_record_at_a_time(records):
     )
     from newsfeed._dates import DATE_LINE  # noqa: PLC0415
 
-    assume(all(len(record) > 2 or not record[0] for record in records))
     date_shaped = re.compile(DATE_LINE)
     assume(not any(date_shaped.fullmatch(line) for record in records for line in record[:-1]))
     text = render_bulletin(records)

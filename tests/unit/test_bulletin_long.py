@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from newsfeed import BulletinError, parse_bulletin
-from newsfeed._bulletin import _NON_ASCII_DIGIT_LEADS, _PART, _SCAN
+from newsfeed._bulletin import (
+    _NON_ASCII_DIGIT_LEADS,
+    _PART,
+    _SCAN,
+    _normalised,
+    _Options,
+    _read_well_formed,
+)
+
+SAMPLE = Path(__file__).parents[1] / "data" / "bulletins" / "news.txt"
 
 # More records than the reader checks at once, and more characters than it scans at once.
 RECORDS = 2 * _PART + 100
@@ -103,3 +113,17 @@ def test_every_other_decimal_digit_starts_with_a_listed_byte() -> None:
     }
 
     assert leads == set(_NON_ASCII_DIGIT_LEADS)
+
+
+def test_the_sample_is_cut_out_of_the_whole_text() -> None:
+    # Its last record is a headline alone; a body line mentions a date ("On June 17, ...").
+    options = _Options(
+        dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
+    )
+
+    records = _read_well_formed(_normalised(SAMPLE.read_text(encoding="utf-8")), options)
+
+    assert records is not None
+    assert len(records.days) == 21
+    assert records.headlines[-1] == "Merry Christmas and Happy New Year!"
+    assert records.bodies[-1] == ""

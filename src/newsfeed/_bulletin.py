@@ -453,9 +453,9 @@ def _read_well_formed(text: str, options: _Options) -> _Records | None:
     Most bulletins have no problem. One regular expression cuts the text at its date lines
     (C does the line-by-line work), and whole-text checks in C find the few lines that need a
     closer look. Anything this reader does not expect (a character to check, a padded line, a
-    line with a digit that may be a date, a record of a headline alone, a headline spanning
-    lines, dates out of order, no records) makes it give up, and :func:`_read_records` reads
-    the text line by line to report the problems.
+    line with a digit that may be a date, a headline spanning lines, dates out of order, no
+    records) makes it give up, and :func:`_read_records` reads the text line by line to
+    report the problems.
     """
     if _lines_to_check(text):
         return None
@@ -543,8 +543,11 @@ _sha256_hex = type(hashlib.sha256()).hexdigest
 _ID_DIGEST = operator.itemgetter(slice(20))
 
 
-def _ids(days: list[date], keys: list[str], domain: str | None) -> list[str]:
-    """The id of each record, newest first, given its day and normalised title.
+def _ids(
+    days: list[date], distinct_days: list[date], keys: list[str], domain: str | None
+) -> list[str]:
+    """The id of each record, newest first, given its day and normalised title (and the
+    distinct days, which the caller has already).
 
     Of the records of a day with the same key, counted from the oldest (from 1), the *n*-th
     is told from the others by ``\n<n>`` after the key, for *n* over 1.
@@ -560,9 +563,12 @@ def _ids(days: list[date], keys: list[str], domain: str | None) -> list[str]:
             f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat() + chr(10) + key)}"
             for day, key in zip(days, keys, strict=True)
         ]
-    distinct = list(set(days))
     prefixes = dict(
-        zip(distinct, map(f"tag:{domain},{{}}:".format, map(date.isoformat, distinct)), strict=True)
+        zip(
+            distinct_days,
+            map(f"tag:{domain},{{}}:".format, map(date.isoformat, distinct_days)),
+            strict=True,
+        )
     )
     digests = map(_sha256_hex, map(hashlib.sha256, map(str.encode, keys)))
     return list(map(operator.add, map(prefixes.__getitem__, days), map(_ID_DIGEST, digests)))
@@ -597,7 +603,7 @@ def _assign_times_and_ids(records: _Records, *, zone: tzinfo, domain: str | None
     published = map(
         operator.add, map(midnights.__getitem__, days), map(steps.__getitem__, seconds_on)
     )
-    ids = _ids(days, _normalised_keys(titles), domain)
+    ids = _ids(days, distinct, _normalised_keys(titles), domain)
     return list(map(_trusted_item, ids, titles, bodies, published))
 
 

@@ -85,7 +85,7 @@ DATE_LINE = rf"{_PLAIN_NAMED.pattern}|({_OTHER_DATE_LINES})"
 #: :data:`DATE_LINE`'s first form alone, in ASCII digits, as most bulletins write every
 #: date, with the same groups (the last never matches). Matching ASCII digits is quicker
 #: than any decimal digit.
-PLAIN_DATE_LINE = r"([0-9]{1,2}) ([^\W\d_]+) ([0-9]{4})|((?!))"
+PLAIN_DATE_LINE = _PLAIN_NAMED.pattern.replace(r"(\d", "([0-9]") + "|((?!))"
 
 
 def _named_fields(text: str) -> tuple[str, str, str] | None:

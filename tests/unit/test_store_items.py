@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 
 from newsfeed import NewsItem
@@ -21,6 +24,22 @@ def test_every_item_is_stored_and_read_back_whole(item: NewsItem) -> None:
     assert item_from_json(text) == item
     # Equal items give equal text, so the store can tell a changed item by its JSON.
     assert item_to_json(item_from_json(text)) == text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug, not fixed yet: a time in a repeated hour of a zone's clock is stored with "
+    "its offset and read back in a fixed-offset zone, and PEP 495 makes such a time unequal to "
+    "any time in another zone, so the item reads back as changed (found by Hypothesis)",
+)
+def test_an_item_published_in_a_repeated_hour_is_read_back_equal() -> None:
+    # 01:00 on 6 November 2016 happened twice in St. John's (fold 0 is the first, -02:30).
+    repeated = datetime(2016, 11, 6, 1, 0, tzinfo=ZoneInfo("America/St_Johns"))
+    item = NewsItem(
+        id="urn:uuid:e3e70682-c209-4cac-629f-6fbed82c07cd", title="0", published=repeated
+    )
+
+    assert item_from_json(item_to_json(item)) == item
 
 
 def stored_by_release_0_1_0() -> list[str]:

@@ -13,6 +13,7 @@ from newsfeed._bulletin import (
     _NON_ASCII_DIGIT_LEADS,
     _PART,
     _SCAN,
+    _lines_with_digits,
     _normalised,
     _Options,
     _read_well_formed,
@@ -80,6 +81,28 @@ def test_a_mistyped_date_is_found_in_a_later_part(typo: str) -> None:
     assert [problem.line for problem in caught.value.problems] == [number]
 
 
+@pytest.mark.parametrize("padding", [" ", "\u00a0"])
+@pytest.mark.parametrize(
+    ("paragraphs", "line"),
+    [(["Body."], 0), (["Body."], 2), (["Body.", "Second paragraph."], 4)],
+    ids=["headline", "body", "paragraph"],
+)
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_a_padded_line_in_a_later_part_reads_stripped(
+    padding: str, paragraphs: list[str], line: int, side: str
+) -> None:
+    index = _PART + 50
+    record = _record_lines(index)
+    record[2:3] = "\n\n".join(paragraphs).split("\n")
+    padded = record.copy()
+    padded[line] = f"{padding}{padded[line]}" if side == "before" else f"{padded[line]}{padding}"
+
+    items = parse_bulletin("\n".join(_bulletin({index: padded})) + "\n")
+
+    assert items == parse_bulletin("\n".join(_bulletin({index: record})) + "\n")
+    assert items[index].summary == "\n\n".join(paragraphs)
+
+
 def test_dates_in_other_forms_are_read_in_a_later_part() -> None:
     index = _PART + 50
     record = _record_lines(index)
@@ -113,6 +136,14 @@ def test_every_other_decimal_digit_starts_with_a_listed_byte() -> None:
     }
 
     assert leads == set(_NON_ASCII_DIGIT_LEADS)
+
+
+@pytest.mark.parametrize("digit", [*"0123456789", "\u0661", "\u0967", "\uff11", "\U0001d7ce"])
+def test_a_line_with_any_one_digit_is_found(digit: str) -> None:
+    # ASCII text is looked through for each of its digits; other text by its UTF-8 bytes.
+    text = f"a line\nthe digit {digit} alone\nanother line\n"
+
+    assert list(_lines_with_digits(text)) == [1]
 
 
 def test_the_sample_is_cut_out_of_the_whole_text() -> None:

@@ -20,12 +20,12 @@ import itertools
 import operator
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from os import PathLike
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +44,8 @@ from newsfeed._errors import BulletinError, InputError, Problem
 from newsfeed._files import read_capped
 from newsfeed._model import NewsItem, _trusted_item, find_uncarried
 from newsfeed._text import derive_title
+
+_T = TypeVar("_T")
 
 # The namespace of the ``urn:uuid:`` ids given when no feed_url is known.
 _ID_NAMESPACE = uuid.UUID("2f1b7a4e-63c4-5d1e-9a0b-6e65777366ee")
@@ -384,20 +386,10 @@ def _hold_dates(texts: list[str], options: _Options) -> bool:
 def _days(fields: list[list[str | None]], options: _Options) -> list[date] | None:
     """The dates of date lines, from the groups of :data:`DATE_LINE` (a list for each);
     ``None`` when a line is no date after all."""
-    day_texts, month_names, years, others = fields
     months = month_numbers(options.extra_months)
-    if not any(others):  # every line written as 18 june 2020: read in C
-        try:
-            return list(
-                map(
-                    date,
-                    map(int, years),  # type: ignore[arg-type]
-                    map(months.__getitem__, map(str.casefold, month_names)),  # type: ignore[arg-type]
-                    map(int, day_texts),  # type: ignore[arg-type]
-                )
-            )
-        except (KeyError, ValueError):  # a word that names no month, or a day that is none
-            return None
+    if not any(fields[3]):  # every line written as 18 june 2020: read in C
+        day_texts, month_names, years = cast("list[list[str]]", fields[:3])
+        return _plain_days(day_texts, month_names, years, months)
     # Records share dates: each distinct date line is read once, and then looked up in C.
     lines = list(zip(*fields, strict=True))
     known: dict[tuple[str | None, ...], date] = {}
@@ -412,6 +404,33 @@ def _days(fields: list[list[str | None]], options: _Options) -> list[date] | Non
             return None
         known[line] = found
     return list(map(known.__getitem__, lines))
+
+
+def _plain_days(
+    day_texts: list[str], month_names: list[str], years: list[str], months: Mapping[str, int]
+) -> list[date] | None:
+    """The dates of date lines written as 18 june 2020, from their fields."""
+    # Years, days and month names repeat: each distinct one is read once, then looked up.
+    year_of = _read_once(years, int)
+    day_of = _read_once(day_texts, int)
+    month_of = _read_once(month_names, lambda name: months.get(name.casefold(), 0))
+    try:
+        return list(
+            map(
+                date,
+                map(year_of.__getitem__, years),
+                map(month_of.__getitem__, month_names),
+                map(day_of.__getitem__, day_texts),
+            )
+        )
+    except ValueError:  # a word that names no month (0), or a day that is none
+        return None
+
+
+def _read_once(texts: list[str], read: Callable[[str], _T]) -> dict[str, _T]:
+    """*read* of each of *texts*, read once for each distinct text."""
+    distinct = set(texts)
+    return dict(zip(distinct, map(read, distinct), strict=True))
 
 
 def _plain_date(day: str, month: int | None, year: str) -> date | None:

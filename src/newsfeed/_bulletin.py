@@ -548,7 +548,10 @@ def _normalised_keys(titles: list[str]) -> list[str]:
     if (
         "  " not in joined
         and "\t" not in joined
-        and all(map(str.isprintable, itertools.filterfalse(str.isascii, titles)))
+        and (
+            joined.isascii()
+            or all(map(str.isprintable, itertools.filterfalse(str.isascii, titles)))
+        )
     ):
         return list(map(str.casefold, titles))
     return list(map(_normalised_key, titles))

@@ -453,7 +453,7 @@ def _parts(count: int) -> Iterator[slice]:
 
 
 def _record_cuts(date_line: str) -> re.Pattern[str]:
-    """Cuts a bulletin framed in newlines at each line of *date_line*'s form.
+    """Cuts a bulletin at each line of *date_line*'s form that follows a newline.
 
     Each match takes the blank lines around the date line, and the headline of the next
     record: a line followed by a blank line (taken too), by the end, or by a line of a date
@@ -464,8 +464,8 @@ def _record_cuts(date_line: str) -> re.Pattern[str]:
     line's shape, the next match fails there and leaves a body that starts with a newline.
     """
     return re.compile(
-        rf"\n\n*+(?:{date_line})\n"
-        rf"(?:([^\n]+)(?=\n\n|\n?\Z|\n(?:{ungrouped(date_line)})\n)(?:\n(?=\n)\n*)?"
+        rf"\n\n*+(?:{date_line})(?:\n|\Z)"
+        rf"(?:([^\n]+)(?=\n\n|\n?\Z|\n(?:{ungrouped(date_line)})(?:\n|\Z))(?:\n(?=\n)\n*)?"
         rf"|(?=\n|\Z)\n*)"
     )
 
@@ -489,23 +489,24 @@ def _read_well_formed(text: str, options: _Options) -> _Records | None:
     """
     if _lines_to_check(text):
         return None
-    framed = f"\n{text}\n"
     for cuts in _RECORD_CUTS:
-        records = _cut(framed, cuts, options)
+        records = _cut(text, cuts, options)
         if records is not None:
             return records
     return None
 
 
-def _cut(framed: str, cuts: re.Pattern[str], options: _Options) -> _Records | None:
-    pieces = cuts.split(framed)
+def _cut(text: str, cuts: re.Pattern[str], options: _Options) -> _Records | None:
+    # Not framed in newlines: at 100,000 records the copy took a sixth of the floor's parse.
+    pieces = cuts.split(text)
     texts = pieces[:: _GROUPS + 1]
     headlines: list[str | None] = pieces[_GROUPS :: _GROUPS + 1]
     # No date line, or text after the last one.
     if not headlines or headlines.pop() is not None or texts.pop():
         return None
-    # The first record starts the text (after the newline that frames it), not after a match.
-    first_headline, _, first_body = texts[0][1:].partition("\n")
+    # The first record starts the text, not a match. A date line that starts the text is not
+    # cut (no newline before it): it is this headline, which is looked through for dates.
+    first_headline, _, first_body = texts[0].partition("\n")
     if first_headline and first_body[:1] not in {"", "\n"}:  # a headline spanning lines
         return None
     headlines.insert(0, first_headline or None)

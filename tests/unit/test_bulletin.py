@@ -352,6 +352,9 @@ def test_record_with_neither_headline_nor_body() -> None:
     assert problem.line == 5
     (problem,) = problems_of("18 june 2020\n")
     assert problem.line == 1
+    # The text's first line is no record's end, even when a record follows it.
+    (problem,) = problems_of("18 june 2020\n\nBody.\n\n17 june 2020\n")
+    assert problem.line == 1
 
 
 def test_headline_spanning_lines() -> None:

@@ -152,9 +152,11 @@ def test_the_sample_is_cut_out_of_the_whole_text() -> None:
         dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
     )
 
-    records = _read_well_formed(_normalised(SAMPLE.read_text(encoding="utf-8")), options)
+    text = _normalised(SAMPLE.read_text(encoding="utf-8"))
+    records = _read_well_formed(text, options)
 
     assert records is not None
+    assert _read_well_formed(text.rstrip("\n"), options) == records
     assert len(records.days) == 21
     assert records.headlines[-1] == "Merry Christmas and Happy New Year!"
     assert records.bodies[-1] == ""

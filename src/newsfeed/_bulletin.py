@@ -583,21 +583,24 @@ _sha256_hex = type(hashlib.sha256()).hexdigest
 _ID_DIGEST = operator.itemgetter(slice(20))
 
 
-def _ids(
-    days: list[date], distinct_days: list[date], keys: list[str], domain: str | None
-) -> list[str]:
-    """The id of each record, newest first, given its day and normalised title (and the
-    distinct days, which the caller has already).
+def _told_apart(days: list[date], keys: list[str]) -> list[str]:
+    """Each record's normalised title, made unique within its day.
 
     Of the records of a day with the same key, counted from the oldest (from 1), the *n*-th
     is told from the others by ``\n<n>`` after the key, for *n* over 1.
     """
     # Most titles differ: their keys are cheaper to compare than (day, key) pairs.
-    if len(set(keys)) < len(keys) and len(set(zip(days, keys, strict=True))) < len(keys):
-        older = _counts_before(zip(reversed(days), reversed(keys), strict=True))[::-1]
-        keys = [
-            f"{key}\n{count + 1}" if count else key for key, count in zip(keys, older, strict=True)
-        ]
+    if len(set(keys)) == len(keys) or len(set(zip(days, keys, strict=True))) == len(keys):
+        return keys
+    older = _counts_before(zip(reversed(days), reversed(keys), strict=True))[::-1]
+    return [f"{key}\n{count + 1}" if count else key for key, count in zip(keys, older, strict=True)]
+
+
+def _ids(
+    days: list[date], distinct_days: list[date], keys: list[str], domain: str | None
+) -> list[str]:
+    """The id of each record, given its day and key (see :func:`_told_apart`), and the
+    distinct days, which the caller has already."""
     if domain is None:
         return [
             f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat() + chr(10) + key)}"
@@ -635,16 +638,27 @@ def _assign_times_and_ids(records: _Records, *, zone: tzinfo, domain: str | None
         # Where a long first sentence is cut depends on its spacing: the title comes from
         # the single-spaced text, so that respacing the body keeps the title and the id.
         titles[index] = derive_title(_single_spaced(bodies[index]))
-    distinct = list(set(days))
-    midnight = itertools.repeat(time(tzinfo=zone))
-    midnights = dict(zip(distinct, map(datetime.combine, distinct, midnight), strict=True))
+    keys = _told_apart(days, _normalised_keys(titles))
     seconds_on = _older_on_the_day(days)
     steps = [timedelta(seconds=seconds) for seconds in range(max(seconds_on, default=0) + 1)]
-    published = map(
-        operator.add, map(midnights.__getitem__, days), map(steps.__getitem__, seconds_on)
-    )
-    ids = _ids(days, distinct, _normalised_keys(titles), domain)
-    return list(map(_trusted_item, ids, titles, bodies, published))
+    midnight = time(tzinfo=zone)
+    items: list[NewsItem] = []
+    # A part at a time: its objects are made close together, and stay in the processor's
+    # cache from one column to the next. At 100,000 records, all at once took a third longer.
+    for part in _parts(len(days)):
+        part_days = days[part]
+        distinct = list(set(part_days))
+        midnights = dict(
+            zip(distinct, map(datetime.combine, distinct, itertools.repeat(midnight)), strict=True)
+        )
+        published = map(
+            operator.add,
+            map(midnights.__getitem__, part_days),
+            map(steps.__getitem__, seconds_on[part]),
+        )
+        ids = _ids(part_days, distinct, keys[part], domain)
+        items += map(_trusted_item, ids, titles[part], bodies[part], published)
+    return items
 
 
 def parse_bulletin(

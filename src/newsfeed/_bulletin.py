@@ -452,6 +452,13 @@ def _parts(count: int) -> Iterator[slice]:
     return (slice(start, start + _PART) for start in range(0, count, _PART))
 
 
+def _by_parts(function: Callable[[list[str]], list[str]], texts: list[str]) -> list[str]:
+    """*function* of *texts*, called a part at a time."""
+    return list(
+        itertools.chain.from_iterable(map(function, map(texts.__getitem__, _parts(len(texts)))))
+    )
+
+
 def _record_cuts(date_line: str) -> re.Pattern[str]:
     """Cuts a bulletin at each line of *date_line*'s form that follows a newline.
 
@@ -638,7 +645,8 @@ def _assign_times_and_ids(records: _Records, *, zone: tzinfo, domain: str | None
         # Where a long first sentence is cut depends on its spacing: the title comes from
         # the single-spaced text, so that respacing the body keeps the title and the id.
         titles[index] = derive_title(_single_spaced(bodies[index]))
-    keys = _told_apart(days, _normalised_keys(titles))
+    # Keys a part at a time too (see below), then told apart over the whole bulletin.
+    keys = _told_apart(days, _by_parts(_normalised_keys, titles))
     seconds_on = _older_on_the_day(days)
     steps = [timedelta(seconds=seconds) for seconds in range(max(seconds_on, default=0) + 1)]
     midnight = time(tzinfo=zone)

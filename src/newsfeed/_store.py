@@ -144,7 +144,14 @@ def _update(stored: NewsItem, item: NewsItem, *, undated: bool) -> NewsItem | No
     (a mirror lagging behind) does not replace a newer one.
     """
     fresh = replace(item, published=stored.published) if undated else item
-    if fresh != stored and fresh.last_changed >= stored.last_changed:
+    # Told by the stored form too: a time in a repeated hour of a zone's clock is stored with
+    # its offset and read back in a fixed-offset zone, and PEP 495 makes such a time unequal
+    # to any time in another zone, though the item is the same.
+    if (
+        fresh != stored
+        and fresh.last_changed >= stored.last_changed
+        and item_to_json(fresh) != item_to_json(stored)
+    ):
         return fresh
     return None
 

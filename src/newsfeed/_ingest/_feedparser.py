@@ -156,7 +156,22 @@ def _resolved(base: str | None, value: object) -> object:
         return value
 
 
+# Where feedparser puts an entry's pictures and files, but for its enclosure links.
+_MEDIA_KEYS = frozenset({"media_content", "media_thumbnail", "image"})
+
+
 def _media(
+    entry: Mapping[str, Any], clean: Cleaner, base: str | None
+) -> tuple[tuple[Enclosure, ...], str | None]:
+    """What :func:`_all_media` gives, at once for an entry with no media (as most have)."""
+    if _MEDIA_KEYS.isdisjoint(entry) and not any(
+        found.get("rel") == "enclosure" for found in entry.get("links", ())
+    ):
+        return (), None
+    return _all_media(entry, clean, base)
+
+
+def _all_media(
     entry: Mapping[str, Any], clean: Cleaner, base: str | None
 ) -> tuple[tuple[Enclosure, ...], str | None]:
     """The entry's files and its picture, relative URLs resolved against *base*.

@@ -240,6 +240,25 @@ def test_an_entrys_media_are_those_looked_for_everywhere(
     assert _feedparser._media(entry, Cleaner(), base) == expected
 
 
+# What an entry's conversion reads from its stored items rather than through feedparser's
+# access (which maps old names to new ones): names feedparser maps nothing to.
+ENTRY_NAMES = (
+    "author", "content", "guidislink", "id", "links", "published_parsed", "source",
+    "summary_detail", "tags", "title", "title_detail", "updated_parsed",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("entry", _entries())
+def test_an_entrys_stored_items_are_what_feedparser_answers(
+    entry: feedparser.FeedParserDict,
+) -> None:
+    stored = dict(entry)
+    for name in ENTRY_NAMES:
+        # Not entry.get: that falls back from updated_parsed to published_parsed; "in" does not.
+        answered = entry[name] if name in entry else None  # noqa: SIM401
+        assert stored.get(name) == answered, name
+
+
 @contextmanager
 def slow_paths() -> Iterator[None]:
     """Reading with every fast path turned off: each question answered the long way."""

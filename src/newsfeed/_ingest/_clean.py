@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -78,9 +79,13 @@ def dates(
 
 def text_of(detail: Mapping[str, Any] | None, clean: Cleaner) -> str:
     """The plain text of a feedparser text construct (or of a dict shaped like one)."""
-    if not detail or not isinstance(detail.get("value"), str):
+    if not detail:
         return ""
-    value = clean(detail["value"])
+    # Each read once: feedparser's dicts map old key names on every access.
+    value = detail.get("value")
+    if not isinstance(value, str):
+        return ""
+    value = clean(value)
     if detail.get("type") in HTML_TYPES:
         return html_text(value)
     return normalise_text(value)
@@ -113,6 +118,8 @@ def _rendered_text(markup: str) -> str | None:
     return text if renders(markup, text) else None
 
 
+# An entry's text is told from its rendering, and then its body, from the same rendering.
+@lru_cache(maxsize=64)
 def renders(markup: str, text: str) -> bool:
     """Whether *markup* is *text* rendered as HTML as newsfeed renders it, or sanitized so."""
     return markup == text_to_html(text) or markup == rendered_body(text)

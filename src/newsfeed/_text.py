@@ -166,7 +166,7 @@ def normalise_text(text: str) -> str:
 TITLE_LENGTH = 80
 _ELLIPSIS = "…"
 _SENTENCE_END = re.compile(r"[.!?…](?=\s)")
-_LAST_WORD = re.compile(r"[^\W\d_]+$")
+_WORD = re.compile(r"[^\W\d_]+")
 # A full stop after one of these (any case) abbreviates; it does not end the sentence.
 _ABBREVIATIONS = frozenset(
     {
@@ -183,13 +183,14 @@ _TAIL = max(map(len, _ABBREVIATIONS)) + 1
 def _abbreviates(before: str) -> bool:
     """Whether a full stop after *before* marks an abbreviation or an initial."""
     # The last word is looked for in the few characters that can hold an abbreviation (or
-    # show that the word is longer than any): a search over the whole text would try it at
-    # every position.
-    word = _LAST_WORD.search(before[-_TAIL:])
+    # show that the word is longer than any), reversed and matched from their start: a
+    # search for a word at the end would try every position before it.
+    reversed_word = _WORD.match(before[: -_TAIL - 1 : -1])
+    if reversed_word is None:
+        return False
     # One letter is an initial or part of one: "J. Smith", "U.S.", "2019 г.".
-    return word is not None and (
-        len(word.group()) == 1 or word.group().casefold() in _ABBREVIATIONS
-    )
+    word = reversed_word.group()[::-1]
+    return len(word) == 1 or word.casefold() in _ABBREVIATIONS
 
 
 def derive_title(summary: str) -> str:
@@ -207,12 +208,15 @@ def derive_title(summary: str) -> str:
     # before, as the paragraph is: its end is looked for no further (the stop's next
     # character is the last one looked at). Leading white space, stripped, would move that.
     ends = len(first_paragraph) if first_paragraph[:1].isspace() else TITLE_LENGTH + 2
-    for end in _SENTENCE_END.finditer(first_paragraph, 0, ends):
+    # One search at a time: finditer's scanner costs more than the search most titles need.
+    end = _SENTENCE_END.search(first_paragraph, 0, ends)
+    while end is not None:
         before = first_paragraph[: end.start()]
         # A stop before any word ends no sentence: the title of ". x" is not "" but ". x".
         if before.strip() and (end.group() != "." or not _abbreviates(before)):
             sentence = first_paragraph[: end.end()]
             break
+        end = _SENTENCE_END.search(first_paragraph, end.end(), ends)
     sentence = sentence.strip()
     if len(sentence) > TITLE_LENGTH:
         # Cut, it ends in "…", which Latin-1 cannot encode: it never reads as mojibake.

@@ -214,6 +214,16 @@ def test_tag_ids_with_a_feed_url(items: list[NewsItem]) -> None:
     assert len({item.id for item in items}) == 21
 
 
+@pytest.mark.parametrize(
+    ("date_line", "iso"),
+    [("1 june 0999", "0999-06-01"), ("5 january 2020", "2020-01-05"), ("2020-12-31", "2020-12-31")],
+)
+def test_the_tag_id_holds_the_iso_date(date_line: str, iso: str) -> None:
+    (item,) = parse_bulletin(f"Headline\n{date_line}\n", feed_url=FEED_URL)
+
+    assert item.id.startswith(f"tag:example.org,{iso}:")
+
+
 def test_uuid_ids_without_a_feed_url() -> None:
     items = parse_bulletin(SAMPLE)
     for item in items:
@@ -351,6 +361,9 @@ def test_record_with_neither_headline_nor_body() -> None:
     (problem,) = problems_of("Headline\n18 june 2020\n\n\n17 june 2020\n")
     assert problem.line == 5
     (problem,) = problems_of("18 june 2020\n")
+    assert problem.line == 1
+    # The text's first line is no record's end, even when a record follows it.
+    (problem,) = problems_of("18 june 2020\n\nBody.\n\n17 june 2020\n")
     assert problem.line == 1
 
 

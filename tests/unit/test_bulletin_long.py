@@ -103,6 +103,21 @@ def test_a_padded_line_in_a_later_part_reads_stripped(
     assert items[index].summary == "\n\n".join(paragraphs)
 
 
+def test_records_of_a_day_in_two_parts_are_told_apart_as_if_alone() -> None:
+    # The first record of the second part repeats the last of the first: same title, same day.
+    record = _record_lines(_PART - 1)
+    lines = _bulletin({_PART: record})
+
+    items = parse_bulletin("\n".join(lines) + "\n")
+    alone = parse_bulletin("\n".join(record + record) + "\n")
+
+    pair = items[_PART - 1 : _PART + 1]
+    assert [(item.id, item.published) for item in pair] == [
+        (item.id, item.published) for item in alone
+    ]
+    assert pair[0].id != pair[1].id
+
+
 def test_dates_in_other_forms_are_read_in_a_later_part() -> None:
     index = _PART + 50
     record = _record_lines(index)
@@ -152,9 +167,11 @@ def test_the_sample_is_cut_out_of_the_whole_text() -> None:
         dayfirst=True, extra_months=frozenset(), allow_unordered=False, allow_empty=False
     )
 
-    records = _read_well_formed(_normalised(SAMPLE.read_text(encoding="utf-8")), options)
+    text = _normalised(SAMPLE.read_text(encoding="utf-8"))
+    records = _read_well_formed(text, options)
 
     assert records is not None
+    assert _read_well_formed(text.rstrip("\n"), options) == records
     assert len(records.days) == 21
     assert records.headlines[-1] == "Merry Christmas and Happy New Year!"
     assert records.bodies[-1] == ""

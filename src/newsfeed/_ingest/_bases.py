@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, uses_relative
 
 # An attribute that sets a base URI: feedparser takes both ``xml:base`` and ``base``.
 _BASE_ATTRIBUTE = re.compile(rb"base\s*=")
@@ -33,6 +33,19 @@ _NOT_PERMALINK = re.compile(rb"""\b(?i:ispermalink)\s*=\s*["']false["']""")
 # Elements whose text feedparser resolves (its can_be_relative_uri, but for the ids, the
 # people's pages and the links' hrefs, which depend on more).
 _ELEMENT_URLS = ("link", "icon", "logo", "comments", "docs", "wfw_comment", "wfw_commentrss")
+# An absolute http(s) URL that urljoin gives back as it is, whatever the base: a lower-case
+# scheme (urljoin lower-cases it), an ASCII host without brackets (it checks a Unicode or
+# IPv6 one), no ";" (it drops an empty path parameter), no empty "?" or "#" (it drops them),
+# nothing it strips or removes (spaces, controls), and no slash it would drop after "//".
+_KEPT_BY_URLJOIN = re.compile(
+    r"https?://[A-Za-z0-9._~!$&'()*+,=:@%-]+"
+    r"(?:/[^;?#\x00-\x20\x7f]*)?(?:\?[^#\x00-\x20\x7f]+)?(?:#[^\x00-\x20\x7f]+)?\Z"
+)
+# A URI of a scheme urljoin never resolves (urn:, tag:, mailto:), which it gives back as it
+# is: without "//" after the scheme (it would check the host) nor a tab or line break
+# (which it removes before parsing, and could make a "//").
+_NOT_RELATIVE_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!//)[^\t\n\r]*\Z")
+_RELATIVE_SCHEMES = frozenset(uses_relative)
 # Links feedparser takes from attributes it does not resolve (RSS <enclosure url>,
 # Creative Commons licenses); every other link comes from a <link>, resolved.
 _UNRESOLVED_RELS = frozenset({"enclosure", "license"})
@@ -40,6 +53,17 @@ _UNRESOLVED_RELS = frozenset({"enclosure", "license"})
 
 def join(base: str, uri: str) -> str:
     """*uri* resolved against *base* exactly as feedparser resolves (its ``_urljoin``)."""
+    # Most values are absolute already, and parsing them again was most of the time here.
+    if _KEPT_BY_URLJOIN.match(uri):
+        return uri
+    other = _NOT_RELATIVE_SCHEME.match(uri)
+    if other is not None and other.group(1).lower() not in _RELATIVE_SCHEMES:
+        return uri
+    return joined(base, uri)
+
+
+def joined(base: str, uri: str) -> str:
+    """What :func:`join` gives, always the long way: by feedparser's pattern and urljoin."""
     extra = _EXTRA_SLASHES.match(uri)
     if extra is not None:
         uri = extra.group(1) + uri[extra.end() :]

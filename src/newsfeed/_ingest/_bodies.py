@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from newsfeed._ingest._clean import Cleaner
+from newsfeed._ingest._clean import Cleaner, renders
 from newsfeed._sanitize import sanitize_html
 from newsfeed._text import rendered_body
 
@@ -25,7 +25,18 @@ def html_body(markup: str | None, *, base: str | None, summary: str, clean: Clea
     """
     if not markup or not has_markup(markup):
         return ""
-    body = sanitize_html(clean(markup), base=base or None)
+    markup = clean(markup)
+    # The rendering of the summary (as newsfeed writes a body) has no relative URL (it
+    # links absolute addresses only) and is sanitized already (text_to_html's, once more):
+    # it is no body, without sanitizing it (a property test checks it).
+    if renders(markup, summary):
+        return ""
+    return sanitized_body(markup, base=base, summary=summary)
+
+
+def sanitized_body(markup: str, *, base: str | None, summary: str) -> str:
+    """*markup* (cleaned) sanitized; ``""`` if nothing is left or only *summary* rendered."""
+    body = sanitize_html(markup, base=base or None)
     if not body or body == rendered_body(summary):
         return ""
     return body

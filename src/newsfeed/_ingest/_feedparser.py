@@ -156,7 +156,22 @@ def _resolved(base: str | None, value: object) -> object:
         return value
 
 
+# Where feedparser puts an entry's pictures and files, but for its enclosure links.
+_MEDIA_KEYS = frozenset({"media_content", "media_thumbnail", "image"})
+
+
 def _media(
+    entry: Mapping[str, Any], clean: Cleaner, base: str | None
+) -> tuple[tuple[Enclosure, ...], str | None]:
+    """What :func:`_all_media` gives, at once for an entry with no media (as most have)."""
+    if _MEDIA_KEYS.isdisjoint(entry) and not any(
+        found.get("rel") == "enclosure" for found in entry.get("links", ())
+    ):
+        return (), None
+    return _all_media(entry, clean, base)
+
+
+def _all_media(
     entry: Mapping[str, Any], clean: Cleaner, base: str | None
 ) -> tuple[tuple[Enclosure, ...], str | None]:
     """The entry's files and its picture, relative URLs resolved against *base*.
@@ -212,26 +227,30 @@ def _entry_item(
     clean: Cleaner,
     dating: Dating,
 ) -> NewsItem | None:
-    entry_link = link(entry.get("links", ()), "alternate", clean)
-    entry_id = clean.line(entry.get("id"))
+    # feedparser's item access maps old names to new ones (none of the names read here) at
+    # ten times the cost of a dict's: the items stored are read, but by _media, which reads
+    # the "enclosures" feedparser makes of the links.
+    fields = dict(entry)
+    entry_link = link(fields.get("links", ()), "alternate", clean)
+    entry_id = clean.line(fields.get("id"))
     # An RSS guid that is a permalink is the item's link. feedparser says the same of every
     # Atom id (it reads <id> as a guid), but an Atom id is a name, never a link.
-    if entry_link is None and is_rss and entry.get("guidislink") and entry_id:
+    if entry_link is None and is_rss and fields.get("guidislink") and entry_id:
         entry_link = web_link(entry_id, clean)
-    summary, content_html = _bodies(entry, is_rss=is_rss, url=base, clean=clean)
-    title = _title(entry, raw, is_rss=is_rss, clean=clean)
+    summary, content_html = _bodies(fields, is_rss=is_rss, url=base, clean=clean)
+    title = _title(fields, raw, is_rss=is_rss, clean=clean)
     # An item with only a <description> is valid RSS: its text names it.
     if title is None and entry_id is None and entry_link is None and not summary:
         return None
-    # feedparser answers a missing updated_parsed with published_parsed and a
-    # DeprecationWarning; membership is tested without that fallback.
+    # Read from the dict: feedparser's own access answers a missing updated_parsed with
+    # published_parsed (and a DeprecationWarning).
     published, updated = dates(
-        from_struct_time(entry.get("published_parsed")),
-        from_struct_time(entry["updated_parsed"]) if "updated_parsed" in entry else None,
+        from_struct_time(fields.get("published_parsed")),
+        from_struct_time(fields.get("updated_parsed")),
     )
     entry_id = uri_id(scope, entry_id or entry_link or fallback_id(title or summary, published))
     published, updated = dating(entry_id, published, updated)
-    source = entry.get("source") or {}
+    source = fields.get("source") or {}
     # RSS <source url>; an Atom source names its feed with a self link (or, loosely, alternate).
     source_links = source.get("links", ())
     source_url = (
@@ -254,12 +273,12 @@ def _entry_item(
         published=published,
         updated=updated,
         link=entry_link,
-        authors=_people(entry, None if raw is None else raw.people, clean, entry=True),
+        authors=_people(fields, None if raw is None else raw.people, clean, entry=True),
         # A term repeated (with another scheme or label) is one category to the model.
         categories=tuple(
             dict.fromkeys(
                 term
-                for tag in entry.get("tags", ())
+                for tag in fields.get("tags", ())
                 if (term := clean.line(tag.get("term") or tag.get("label")))
             )
         ),

@@ -371,6 +371,10 @@ def _unpadded_lines(texts: list[str]) -> bool:
 
 def _hold_dates(texts: list[str], options: _Options) -> bool:
     """Whether a line of these texts holds a date or looks like a mistyped one."""
+    return any(_part_holds_dates(texts[part], options) for part in _parts(len(texts)))
+
+
+def _part_holds_dates(texts: list[str], options: _Options) -> bool:
     text = "\n".join(texts)
     digit_lines = list(_lines_with_digits(text))
     if not digit_lines:
@@ -387,8 +391,9 @@ def _days(fields: list[list[str | None]], options: _Options) -> list[date] | Non
     """The dates of date lines, from the groups of :data:`DATE_LINE` (a list for each);
     ``None`` when a line is no date after all."""
     months = month_numbers(options.extra_months)
-    if not any(fields[3]):  # every line written as 18 june 2020: read in C
-        day_texts, month_names, years = cast("list[list[str]]", fields[:3])
+    *plain, others = fields
+    if not any(others):  # every line written as 18 june 2020: read in C
+        day_texts, month_names, years = cast("list[list[str]]", plain)
         return _plain_days(day_texts, month_names, years, months)
     # Records share dates: each distinct date line is read once, and then looked up in C.
     lines = list(zip(*fields, strict=True))
@@ -533,10 +538,8 @@ def _cut(text: str, cuts: re.Pattern[str], options: _Options) -> _Records | None
     paragraphed = list(
         itertools.compress(bodies, map(str.__contains__, bodies, itertools.repeat("\n")))
     )
-    if not (_unpadded(named) and _unpadded(bodies) and _unpadded_lines(paragraphed)) or any(
-        _hold_dates(column[part], options)
-        for column in (named, bodies)
-        for part in _parts(len(column))
+    if not (_unpadded(named) and _unpadded(bodies) and _unpadded_lines(paragraphed)) or (
+        _hold_dates(named, options) or _hold_dates(bodies, options)
     ):
         return None
     days = _days([pieces[group :: _GROUPS + 1] for group in range(1, _GROUPS)], options)

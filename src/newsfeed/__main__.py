@@ -1,5 +1,3 @@
-import sys
+from newsfeed._cli import run
 
-from newsfeed._cli import main
-
-sys.exit(main())
+run()

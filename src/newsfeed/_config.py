@@ -9,7 +9,6 @@ paths are relative to the configuration file. Every mistake is a
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Callable
@@ -194,6 +193,9 @@ class _Table:
         # A known key that an unknown one probably misspells is not reported missing as well.
         self.misspelt: set[str] = set()
         for key in sorted(set(data) - set(known)):
+            # Only a wrong configuration needs the suggestions: a right one spares the import.
+            import difflib  # noqa: PLC0415
+
             nearest = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             hint = f" (did you mean `{nearest[0]}`?)" if nearest else ""
             self.misspelt.update(nearest)

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-from newsfeed._dates import format_date_line
 from newsfeed._formats import FORMATS, FeedFormat, label_of
 from newsfeed._model import Enclosure, Feed, NewsItem
 from newsfeed._sanitize import sanitize_html
-from newsfeed._text import text_to_html
 
 if TYPE_CHECKING:
     import jinja2
@@ -102,8 +100,13 @@ def safe_href(url: str | None) -> str | None:
 
 
 def _item_view(item: NewsItem) -> dict[str, Any]:
-    # markupsafe comes with jinja2, which is imported by then (see _environment).
+    # markupsafe comes with jinja2, which is imported by then (see _environment). The text and
+    # date formatters too wait for a page: an aggregator run that publishes nothing imports
+    # this module for its URLs only.
     import markupsafe  # noqa: PLC0415
+
+    from newsfeed._dates import format_date_line  # noqa: PLC0415
+    from newsfeed._text import text_to_html  # noqa: PLC0415
 
     return {
         "anchor": item_anchor(item.id),

@@ -2,8 +2,10 @@
 
 Every cron run pays its start-up; an aggregation whose sources all answer 304 reads
 no feed and writes no document, so it must not import feedparser, lxml, feedgen or
-dateutil's parser, nor multiprocessing's pool, nor load a CA bundle for sources that are
-all http. The imports are seen in ``python -X importtime``'s report of the real command.
+dateutil's parser, nor newsfeed's own bulletin and feed readers, nor multiprocessing's
+pool, nor load a CA bundle for sources that are all http. The imports are seen in
+``python -X importtime``'s report of the real command. And its end: the program exits
+without the collector's passes over what it built.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from werkzeug import Request, Response
 from aggregator_fixtures import RSS_TYPE, Aggregation, entry, rss2
 from processes import newsfeed_command
 
-#: Imported by reading a feed or writing one, or by a pool of reading processes
-#: (``parse_processes``); none is needed by a run of 304s.
+#: Imported by reading a bulletin or a feed, writing a document or a page, or by the commands
+#: other than ``aggregate``, or by a pool of reading processes (``parse_processes``); none
+#: is needed by a run of 304s.
 NOT_AT_START = (
     "feedparser",
     "lxml",
@@ -28,6 +31,14 @@ NOT_AT_START = (
     "dateutil.parser",
     "importlib.metadata",
     "concurrent.futures.process",
+    "newsfeed._bulletin",
+    "newsfeed._dates",
+    "newsfeed._text",
+    "newsfeed._ingest",
+    "newsfeed._opml",
+    "newsfeed._serve",
+    "html.parser",
+    "difflib",
 )
 
 # Counts the CA bundles loaded, then runs the command line as `newsfeed` would.
@@ -125,3 +136,44 @@ def test_the_ca_bundle_is_loaded_only_for_an_https_source(
     assert mixed_loads >= 1
     assert "tls" in mixed_errors
     assert plain.titles() == mixed.titles() == ["Headline 1"]
+
+
+# Runs `python -m newsfeed` after an exit hook that reports whether the collector's objects
+# were frozen by then: atexit runs hooks last-registered first, so this one runs last.
+_FROZEN_AT_EXIT = """
+import atexit, gc, runpy, sys
+atexit.register(lambda: print(gc.get_freeze_count() > 0))
+runpy.run_module("newsfeed", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_the_program_exits_without_collecting_what_it_built(tmp_path: Path) -> None:
+    bulletin = Path(__file__).parents[1] / "data" / "bulletins" / "news.txt"
+    run = subprocess.run(
+        [sys.executable, "-c", _FROZEN_AT_EXIT, "check", str(bulletin)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    missing = subprocess.run(
+        [sys.executable, "-c", _FROZEN_AT_EXIT, "check", str(tmp_path / "missing.txt")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert (run.returncode, run.stdout, run.stderr) == (0, "True\n", "")
+    # A failure exits the same way, with its code and its message written out.
+    assert (missing.returncode, missing.stdout) == (1, "True\n")
+    assert "missing.txt" in missing.stderr
+
+
+def test_the_installed_command_is_the_program() -> None:
+    from importlib.metadata import entry_points  # noqa: PLC0415 - the scan above must not see it
+
+    from newsfeed._cli import run  # noqa: PLC0415
+
+    (command,) = entry_points(group="console_scripts", name="newsfeed")
+    assert command.load() is run

@@ -30,7 +30,6 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from newsfeed._config import Config
-from newsfeed._ingest import parse_feed
 from newsfeed._model import ArchiveLinks, Feed, FeedInfo, NewsItem
 from newsfeed._state import State
 
@@ -71,6 +70,9 @@ def adopt_monthly_archives(config: Config, state: State, suffixes: list[str]) ->
         if months:
             newest[suffix] = months[-1]
             if len(newest) == 1:  # every format holds the same items: one is read
+                # Once in a state's life: the feed reader is not every run's import.
+                from newsfeed._ingest import parse_feed  # noqa: PLC0415
+
                 ids = [
                     item.id
                     for month in months

@@ -8,16 +8,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from newsfeed._config import SourceConfig
 from newsfeed._errors import FeedParseError
 from newsfeed._fetch import FetchRequest, FetchResult, FetchStatus, fetch_each
-from newsfeed._ingest import ReadFeed, reader_modules
 from newsfeed._state import Outcome, SourceState
 from newsfeed.aggregate._report import SourceReport
 from newsfeed.aggregate._schedule import fetch_order
 from newsfeed.aggregate._transitions import Transitions, read_body, source_url
+
+if TYPE_CHECKING:
+    from newsfeed._ingest import ReadFeed
 
 # Long enough that each of a starting pool's short tasks still runs when the next is
 # submitted, so each gets a worker of its own.
@@ -168,9 +170,11 @@ class _Reader:
 
 def _process_pool(processes: int) -> Executor:
     """A pool of *processes* readers, every one of them started."""
-    # Imported here: multiprocessing's modules cost every run's start otherwise.
+    # Imported here: multiprocessing's modules and the readers cost every run's start otherwise.
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    from newsfeed._ingest import reader_modules  # noqa: PLC0415
 
     # Not forked from this process: its event loop and the state's connection stay its
     # own. The server process imports the readers once for every worker: they are

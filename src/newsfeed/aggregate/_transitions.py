@@ -12,19 +12,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newsfeed._bulletin import decode_bulletin
 from newsfeed._config import Config, FetchSettings, SourceConfig, SourceKind
 from newsfeed._errors import BulletinError, FeedParseError
 from newsfeed._fetch import FetchResult, FetchStatus
 from newsfeed._files import read_capped
-from newsfeed._ingest import ReadFeed, read_feed
 from newsfeed._model import NewsItem, Person, Source
 from newsfeed._page import linked_to_page
 from newsfeed._state import Outcome, SourceState, State
 from newsfeed.aggregate._publish import page_url_of
 from newsfeed.aggregate._report import SourceReport, entries
 from newsfeed.aggregate._schedule import Schedule
+
+if TYPE_CHECKING:
+    from newsfeed._ingest import ReadFeed
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -201,6 +203,9 @@ class Transitions:
             return self.save_items(source, state, None, (), outcome=Outcome.NOT_MODIFIED)
         read: ReadFeed | None = None
         if source.kind is SourceKind.BULLETIN:
+            # Imported by the first bulletin: a run of feeds only never needs the reader.
+            from newsfeed._bulletin import decode_bulletin  # noqa: PLC0415
+
             try:
                 # The bytes already read and hashed: reading the file again could parse
                 # another version than the one whose hash is stored.
@@ -249,7 +254,8 @@ class Transitions:
                 changes = {"next_fetch": self.schedule.backoff(state)}
             return self.fail(source, state, reason, **changes)
         next_fetch = None if result.fresh_for is None else self.schedule.after(result.fresh_for)
-        if not isinstance(read, ReadFeed):  # not modified: the stored items stand
+        # Not modified: the stored items stand (a body that could not be read failed above).
+        if read is None or isinstance(read, FeedParseError):
             outcome = Outcome.MOVED if result.moved_to else Outcome.NOT_MODIFIED
             return self.save_items(
                 source,
@@ -313,6 +319,9 @@ def read_untrusted(
     The bytes come from outside: a parser's unexpected exception (a JSON document
     nested past the recursion limit raises RecursionError) must not end the run.
     """
+    # Imported by the first body: a run of 304s reads none.
+    from newsfeed._ingest import read_feed  # noqa: PLC0415
+
     try:
         return read_feed(data, url=url, headers=headers, scope=scope, now=now)
     except FeedParseError as exc:

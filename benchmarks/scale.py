@@ -5,20 +5,19 @@
   seeded through the store's API, not by parsing a million entries.
 - ``newsfeed aggregate``'s first run of 200 feeds against reader's ``update_feeds``.
 - The all-304 run against its network floor: the same conditional requests made by a bare
-  asyncio client (stdlib streams, no HTTP library) as a whole process, with the same
-  concurrency and per-host limit.
+  asyncio client (``bareclient.py``: stdlib streams, no HTTP library) as a whole process,
+  with the same concurrency and per-host limit.
 - Time per source at 200, 2,000 and 10,000 sources, 100 of them per host at most, first run
-  and all 304; the server's counters confirm the per-host limit held.
+  and all 304; the server's counters confirm the per-host limit held. The bare client makes
+  the same requests at the smallest and the largest count: how flat the floor itself is.
 
 Run as a script, it is a child: ``scale.py noop CONFIG`` (a whole ``newsfeed aggregate``
-that prints its peak memory), ``scale.py floor LIST OUT CONCURRENCY PER_HOST`` (the bare
-client: LIST holds ``url<TAB>etag`` lines, OUT gets them back with the ETags answered),
-``scale.py seed DIRECTORY ITEMS SOURCES`` and ``scale.py publish CONFIG`` (seeding).
+that prints its peak memory), ``scale.py seed DIRECTORY ITEMS SOURCES`` and ``scale.py
+publish CONFIG`` (seeding).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import random
@@ -31,7 +30,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import inputs
 from aggregate import (
@@ -326,7 +324,7 @@ def floor_run(server: FeedServer, urls: Sequence[str], scratch: Path) -> tuple[f
     for expected in ("200", "304"):
         server.reset()
         run = run_child(
-            [PYTHON, str(Path(__file__).resolve()), "floor", str(listing), str(answered),
+            [PYTHON, str(HERE / "bareclient.py"), str(listing), str(answered),
              str(CONCURRENCY), str(PER_HOST)],
             timeout=RUN_TIMEOUT,
             scratch=scratch,
@@ -421,6 +419,15 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
             ]
             for count in counts
         }
+        # The same requests from the bare client at both ends: the floor's own flatness, set by
+        # whole rounds of CONCURRENCY requests and a process's start.
+        bare = {
+            count: [
+                floor_run(server, shared_urls(server, count), scratch)
+                for _ in range(1 if count == max(counts) else repeat)
+            ]
+            for count in (min(counts), max(counts))
+        }
     first = median([pair.first for pair in ours])
     again = median([pair.second for pair in ours])
     floor_first = median([first for first, _ in floors])
@@ -467,8 +474,18 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         for count, pairs in many.items()
         for kind in ("first", "again")
     }
+    bare_per_source = {
+        (count, kind): median([pair[index] for pair in pairs]) / count
+        for count, pairs in bare.items()
+        for index, kind in enumerate(("first", "again"))
+    }
     for kind, name in (("first", "first run"), ("again", "all 304")):
         best_count = min(counts, key=lambda count: per_source[count, kind])
+        smallest, largest = bare_per_source[min(counts), kind], bare_per_source[max(counts), kind]
+        bare_note = (
+            f"; the bare client: {smallest * 1000:.2f} ms, {largest * 1000:.2f} ms at "
+            f"{max(counts):,} ({smallest / largest:.2f}x)"
+        )
         for count in counts:
             pairs = many[count]
             rows.append(
@@ -482,7 +499,8 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
                     target=PER_SOURCE_TARGET,
                     note=f"{count // min(SHARED_HOSTS, count)} per host; most in flight "
                     f"{max(pair.max_in_flight for pair in pairs)}, to one host "
-                    f"{max(pair.max_host_in_flight for pair in pairs)}",
+                    f"{max(pair.max_host_in_flight for pair in pairs)}"
+                    + (bare_note if count == min(counts) else ""),
                 )
             )
     for count, pairs in many.items():
@@ -496,6 +514,7 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         "reader_first_s": reader_first,
         "reader_again_s": reader_again,
         "floor_s": floors,
+        "bare_client_sources": {str(count): runs for count, runs in bare.items()},
         "sources": {
             str(count): [
                 {"first_s": p.first, "again_s": p.again, "max_in_flight": p.max_in_flight,
@@ -527,46 +546,6 @@ def _noop_child(config: str) -> int:
     return code
 
 
-async def _bare_client(
-    listing: list[tuple[str, str]], concurrency: int, per_host: int
-) -> list[tuple[str, str]]:
-    """GET every URL (conditional when an ETag is known) over kept-alive connections."""
-    overall = asyncio.Semaphore(concurrency)
-    turns: dict[str, asyncio.Semaphore] = {}
-    idle: dict[str, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {}
-
-    async def get(url: str, etag: str) -> tuple[str, str]:
-        parts = urlsplit(url)
-        host = parts.netloc
-        async with turns.setdefault(host, asyncio.Semaphore(per_host)), overall:
-            pool = idle.setdefault(host, [])
-            reader, writer = (
-                pool.pop() if pool else await asyncio.open_connection(parts.hostname, parts.port)
-            )
-            condition = f"If-None-Match: {etag}\r\n" if etag else ""
-            writer.write(f"GET {parts.path} HTTP/1.1\r\nHost: {host}\r\n{condition}\r\n".encode())
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            headers = dict(line.lower().split(": ", 1) for line in head[1:] if ": " in line)
-            await reader.readexactly(int(headers.get("content-length", "0")))
-            pool.append((reader, writer))
-            return url, headers.get("etag", "")
-
-    try:
-        return await asyncio.gather(*(get(url, etag) for url, etag in listing))
-    finally:
-        for pool in idle.values():
-            for _, writer in pool:
-                writer.close()
-
-
-def _floor_child(listing: str, output: str, concurrency: str, per_host: str) -> None:
-    lines = [line.split("\t") for line in Path(listing).read_text().splitlines()]
-    answered = asyncio.run(
-        _bare_client([(url, etag) for url, etag in lines], int(concurrency), int(per_host))
-    )
-    Path(output).write_text("".join(f"{url}\t{etag}\n" for url, etag in answered))
-
-
 if __name__ == "__main__":
     if sys.argv[1:2] == ["noop"]:
         sys.exit(_noop_child(sys.argv[2]))
@@ -574,7 +553,5 @@ if __name__ == "__main__":
         _seed_child(*sys.argv[2:5])
     elif sys.argv[1:2] == ["publish"]:
         _publish_child(sys.argv[2])
-    elif sys.argv[1:2] == ["floor"]:
-        _floor_child(*sys.argv[2:6])
     else:
-        raise SystemExit(f"usage: {sys.argv[0]} noop CONFIG | floor LIST OUT CONCURRENCY PER_HOST")
+        raise SystemExit(f"usage: {sys.argv[0]} noop CONFIG | seed ... | publish CONFIG")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -47,13 +48,17 @@ async def _bare_client(
                 writer.close()
 
 
-def main(listing: str, output: str, concurrency: str, per_host: str) -> None:
+Client = Callable[[list[tuple[str, str]], int, int], Awaitable[list[tuple[str, str]]]]
+
+
+def main(client: Client, listing: str, output: str, concurrency: str, per_host: str) -> None:
+    """Make LIST's requests with *client*; write OUT."""
     lines = [line.split("\t") for line in Path(listing).read_text().splitlines()]
     answered = asyncio.run(
-        _bare_client([(url, etag) for url, etag in lines], int(concurrency), int(per_host))
+        client([(url, etag) for url, etag in lines], int(concurrency), int(per_host))
     )
     Path(output).write_text("".join(f"{url}\t{etag}\n" for url, etag in answered))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(_bare_client, *sys.argv[1:5])

@@ -8,8 +8,9 @@
   asyncio client (``bareclient.py``: stdlib streams, no HTTP library) as a whole process,
   with the same concurrency and per-host limit.
 - Time per source at 200, 2,000 and 10,000 sources, 100 of them per host at most, first run
-  and all 304; the server's counters confirm the per-host limit held. The bare client makes
-  the same requests at the smallest and the largest count: how flat the floor itself is.
+  and all 304; the server's counters confirm the per-host limit held. The bare client, and
+  httpx alone (``httpxclient.py``), make the same requests at the smallest and the largest
+  count: how flat the floor itself is.
 
 Run as a script, it is a child: ``scale.py noop CONFIG`` (a whole ``newsfeed aggregate``
 that prints its peak memory), ``scale.py seed DIRECTORY ITEMS SOURCES`` and ``scale.py
@@ -81,6 +82,8 @@ SHARED_HOSTS = 100
 # 10,000 of them keeps the first run to a minute or two.
 SHARED_ENTRIES = 5
 PER_SOURCE_TARGET = 1.5
+#: The clients that make the per-source rows' requests with nothing of newsfeed, by name.
+FLOOR_CLIENTS = {"the bare client": "bareclient.py", "httpx alone": "httpxclient.py"}
 # 10,000 sources took over 2 minutes on the busy machine (load average 9 on 2 cores).
 RUN_TIMEOUT = 600.0
 REPEAT = 3
@@ -316,15 +319,18 @@ def _url_list(path: Path, urls: Sequence[str], etags: dict[str, str] | None = No
     return path
 
 
-def floor_run(server: FeedServer, urls: Sequence[str], scratch: Path) -> tuple[float, float]:
-    """The bare client's first run and all-304 run of *urls*, each a whole process."""
+def floor_run(
+    server: FeedServer, urls: Sequence[str], scratch: Path, client: str = "bareclient.py"
+) -> tuple[float, float]:
+    """A floor client's first run and all-304 run of *urls*, each a whole process: the bare
+    asyncio client, or ``httpxclient.py``."""
     listing = _url_list(scratch / "floor-urls.tsv", urls)
     answered = scratch / "floor-etags.tsv"
     seconds = []
     for expected in ("200", "304"):
         server.reset()
         run = run_child(
-            [PYTHON, str(HERE / "bareclient.py"), str(listing), str(answered),
+            [PYTHON, str(HERE / client), str(listing), str(answered),
              str(CONCURRENCY), str(PER_HOST)],
             timeout=RUN_TIMEOUT,
             scratch=scratch,
@@ -419,13 +425,14 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
             ]
             for count in counts
         }
-        # The same requests from the bare client at both ends: the floor's own flatness, set by
-        # whole rounds of CONCURRENCY requests and a process's start.
-        bare = {
-            count: [
-                floor_run(server, shared_urls(server, count), scratch)
+        # The same requests from the floor clients at both ends: how flat the floor itself is,
+        # set by whole rounds of CONCURRENCY requests and a process's start (httpx's too).
+        ends = {
+            (name, count): [
+                floor_run(server, shared_urls(server, count), scratch, client)
                 for _ in range(1 if count == max(counts) else repeat)
             ]
+            for name, client in FLOOR_CLIENTS.items()
             for count in (min(counts), max(counts))
         }
     first = median([pair.first for pair in ours])
@@ -474,17 +481,21 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         for count, pairs in many.items()
         for kind in ("first", "again")
     }
-    bare_per_source = {
-        (count, kind): median([pair[index] for pair in pairs]) / count
-        for count, pairs in bare.items()
+    floor_per_source = {
+        (client, count, kind): median([pair[index] for pair in pairs]) / count
+        for (client, count), pairs in ends.items()
         for index, kind in enumerate(("first", "again"))
     }
     for kind, name in (("first", "first run"), ("again", "all 304")):
         best_count = min(counts, key=lambda count: per_source[count, kind])
-        smallest, largest = bare_per_source[min(counts), kind], bare_per_source[max(counts), kind]
-        bare_note = (
-            f"; the bare client: {smallest * 1000:.2f} ms, {largest * 1000:.2f} ms at "
-            f"{max(counts):,} ({smallest / largest:.2f}x)"
+        smallest, largest = min(counts), max(counts)
+        floor_note = "".join(
+            f"; {client}: {at_smallest * 1000:.2f} ms, {at_largest * 1000:.2f} ms at "
+            f"{largest:,} ({at_smallest / at_largest:.2f}x)"
+            for client in FLOOR_CLIENTS
+            for at_smallest, at_largest in [
+                (floor_per_source[client, smallest, kind], floor_per_source[client, largest, kind])
+            ]
         )
         for count in counts:
             pairs = many[count]
@@ -500,7 +511,7 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
                     note=f"{count // min(SHARED_HOSTS, count)} per host; most in flight "
                     f"{max(pair.max_in_flight for pair in pairs)}, to one host "
                     f"{max(pair.max_host_in_flight for pair in pairs)}"
-                    + (bare_note if count == min(counts) else ""),
+                    + (floor_note if count == smallest else ""),
                 )
             )
     for count, pairs in many.items():
@@ -514,7 +525,9 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         "reader_first_s": reader_first,
         "reader_again_s": reader_again,
         "floor_s": floors,
-        "bare_client_sources": {str(count): runs for count, runs in bare.items()},
+        "floor_clients_sources": {
+            f"{client}, {count}": runs for (client, count), runs in ends.items()
+        },
         "sources": {
             str(count): [
                 {"first_s": p.first, "again_s": p.again, "max_in_flight": p.max_in_flight,

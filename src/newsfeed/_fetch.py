@@ -1,4 +1,5 @@
-"""Fetching sources over HTTP with httpx: concurrent, bounded, conditional and polite.
+"""newsfeed's HTTP, with httpx: fetching sources (concurrent, bounded, conditional and
+polite), and the form POSTs that tell WebSub hubs of a change.
 
 feedparser never fetches: this module hands it bytes. Each fetch has connect
 and read timeouts and an overall deadline, so a slow or trickling server costs
@@ -20,7 +21,7 @@ import re
 import socket
 import ssl
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -81,6 +82,41 @@ class FetchResult:
     fresh_for: timedelta | None = None
     #: Why the fetch failed, in a few words.
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Posted:
+    """The answer to one form POST."""
+
+    #: The HTTP status; ``None`` when no answer came.
+    status: int | None
+    #: Why no answer came, in a few words.
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the form was accepted (a 2xx answer)."""
+        return self.status is not None and 200 <= self.status < 300  # noqa: PLR2004
+
+
+def post_forms(posts: Sequence[tuple[str, Mapping[str, str]]], *, timeout: float) -> list[Posted]:
+    """POST each form to its URL, in order, over one connection pool; a failure is its
+    answer, never an exception.
+
+    Redirects are not followed: a 3xx would turn the POST into a GET.
+    """
+    with httpx.Client(
+        timeout=timeout, headers={"User-Agent": user_agent()}, follow_redirects=False
+    ) as client:
+        return [_post(client, url, form) for url, form in posts]
+
+
+def _post(client: httpx.Client, url: str, form: Mapping[str, str]) -> Posted:
+    try:
+        response = client.post(url, data=dict(form))
+    except httpx.HTTPError as exc:
+        return Posted(status=None, error=str(exc) or type(exc).__name__)
+    return Posted(status=response.status_code)
 
 
 def user_agent() -> str:

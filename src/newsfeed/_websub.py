@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import httpx
-
-from newsfeed._fetch import user_agent
+from newsfeed._fetch import post_forms
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,22 +32,16 @@ class HubPing:
         return f"hub {self.hub}: ping for {self.topic} {state}: {self.detail}"
 
 
-def _ping(client: httpx.Client, hub: str, topic: str) -> HubPing:
-    try:
-        response = client.post(hub, data={"hub.mode": "publish", "hub.url": topic})
-    except httpx.HTTPError as exc:
-        reason = str(exc) or type(exc).__name__
-        return HubPing(hub=hub, topic=topic, ok=False, detail=reason)
-    detail = f"HTTP {response.status_code}"
-    return HubPing(hub=hub, topic=topic, ok=response.is_success, detail=detail)
-
-
 def publish(hubs: Sequence[str], topics: Sequence[str], *, timeout: float) -> tuple[HubPing, ...]:
     """Notify each hub of each changed topic, one POST per pair, in the order given."""
-    if not hubs or not topics:
+    pairs = [(hub, topic) for hub in hubs for topic in topics]
+    if not pairs:
         return ()
-    # Redirects are not followed: a 3xx would turn the POST into a GET that publishes nothing.
-    with httpx.Client(
-        timeout=timeout, headers={"User-Agent": user_agent()}, follow_redirects=False
-    ) as client:
-        return tuple(_ping(client, hub, topic) for hub in hubs for topic in topics)
+    answers = post_forms(
+        [(hub, {"hub.mode": "publish", "hub.url": topic}) for hub, topic in pairs],
+        timeout=timeout,
+    )
+    return tuple(
+        HubPing(hub=hub, topic=topic, ok=answer.ok, detail=answer.error or f"HTTP {answer.status}")
+        for (hub, topic), answer in zip(pairs, answers, strict=True)
+    )

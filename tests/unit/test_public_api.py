@@ -223,6 +223,7 @@ def imported_modules(path: Path) -> set[str]:
     [
         ("feedgen", "_export.py"),
         ("feedparser", "_ingest/_feedparser.py"),
+        ("httpx", "_fetch.py"),
         ("nh3", "_sanitize.py"),
         ("sqlite3", "_store.py"),
     ],

@@ -13,12 +13,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aggregator_fixtures import RSS_TYPE, Aggregation, entry, rss2
+from newsfeed import _cli
 from processes import newsfeed_command
 
 #: Imported by reading a bulletin or a feed, writing a document or a page, or by the commands
@@ -68,15 +70,16 @@ def _conditional(body: str) -> Callable[[Request], Response]:
     return answer
 
 
+def _python(*args: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter run with *args*, to its end; its output as text."""
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def _imported(config: Path) -> set[str]:
     """The modules an ``aggregate`` run of *config* imported; it must succeed."""
-    run = subprocess.run(
-        [sys.executable, "-X", "importtime", *newsfeed_command("aggregate", config)[1:]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = _python("-X", "importtime", *newsfeed_command("aggregate", config)[1:])
     assert run.returncode == 0, run.stderr[-2000:]
     return {
         line.rsplit("|", 1)[1].strip()
@@ -103,13 +106,7 @@ def test_a_run_of_304s_imports_no_feed_reader_or_writer(
 
 
 def _ca_loads(config: Path) -> tuple[int, str]:
-    run = subprocess.run(
-        [sys.executable, "-c", _COUNTING_CA_LOADS, "aggregate", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = _python("-c", _COUNTING_CA_LOADS, "aggregate", str(config))
     return int(run.stdout), run.stderr
 
 
@@ -149,20 +146,8 @@ runpy.run_module("newsfeed", run_name="__main__", alter_sys=True)
 
 def test_the_program_exits_without_collecting_what_it_built(tmp_path: Path) -> None:
     bulletin = Path(__file__).parents[1] / "data" / "bulletins" / "news.txt"
-    run = subprocess.run(
-        [sys.executable, "-c", _FROZEN_AT_EXIT, "check", str(bulletin)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    missing = subprocess.run(
-        [sys.executable, "-c", _FROZEN_AT_EXIT, "check", str(tmp_path / "missing.txt")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    run = _python("-c", _FROZEN_AT_EXIT, "check", str(bulletin))
+    missing = _python("-c", _FROZEN_AT_EXIT, "check", str(tmp_path / "missing.txt"))
 
     assert (run.returncode, run.stdout, run.stderr) == (0, "True\n", "")
     # A failure exits the same way, with its code and its message written out.
@@ -171,9 +156,5 @@ def test_the_program_exits_without_collecting_what_it_built(tmp_path: Path) -> N
 
 
 def test_the_installed_command_is_the_program() -> None:
-    from importlib.metadata import entry_points  # noqa: PLC0415 - the scan above must not see it
-
-    from newsfeed._cli import run  # noqa: PLC0415
-
     (command,) = entry_points(group="console_scripts", name="newsfeed")
-    assert command.load() is run
+    assert command.load() is _cli.run

@@ -428,11 +428,11 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         # The same requests from the floor clients at both ends: how flat the floor itself is,
         # set by whole rounds of CONCURRENCY requests and a process's start (httpx's too).
         ends = {
-            (name, count): [
-                floor_run(server, shared_urls(server, count), scratch, client)
+            (client, count): [
+                floor_run(server, shared_urls(server, count), scratch, script)
                 for _ in range(1 if count == max(counts) else repeat)
             ]
-            for name, client in FLOOR_CLIENTS.items()
+            for client, script in FLOOR_CLIENTS.items()
             for count in (min(counts), max(counts))
         }
     first = median([pair.first for pair in ours])
@@ -486,16 +486,17 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         for (client, count), pairs in ends.items()
         for index, kind in enumerate(("first", "again"))
     }
+    smallest, largest = min(counts), max(counts)
     for kind, name in (("first", "first run"), ("again", "all 304")):
         best_count = min(counts, key=lambda count: per_source[count, kind])
-        smallest, largest = min(counts), max(counts)
         floor_note = "".join(
-            f"; {client}: {at_smallest * 1000:.2f} ms, {at_largest * 1000:.2f} ms at "
-            f"{largest:,} ({at_smallest / at_largest:.2f}x)"
+            _floor_note(
+                client,
+                floor_per_source[client, smallest, kind],
+                floor_per_source[client, largest, kind],
+                largest,
+            )
             for client in FLOOR_CLIENTS
-            for at_smallest, at_largest in [
-                (floor_per_source[client, smallest, kind], floor_per_source[client, largest, kind])
-            ]
         )
         for count in counts:
             pairs = many[count]
@@ -538,6 +539,14 @@ def _fetch_rows(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, obj
         },
     }  # fmt: skip
     return rows, details
+
+
+def _floor_note(client: str, at_smallest: float, at_largest: float, largest: int) -> str:
+    """A floor client's time per source at the smallest and the largest count, and its ratio."""
+    return (
+        f"; {client}: {at_smallest * 1000:.2f} ms, {at_largest * 1000:.2f} ms at {largest:,} "
+        f"({at_smallest / at_largest:.2f}x)"
+    )
 
 
 def run(scratch: Path, *, quick: bool) -> tuple[list[Row], dict[str, object]]:
